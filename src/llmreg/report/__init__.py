@@ -1,0 +1,16 @@
+"""Reporters: one module per output format, chosen by name from REPORTERS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from llmreg.check import CheckReport
+from llmreg.report import json_report, text
+
+Reporter = Callable[[CheckReport, TextIO], None]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text.write,
+    "json": json_report.write,
+}

@@ -1,0 +1,77 @@
+"""Recognising secret values, so that they are reported and never repeated in output.
+
+detect-secrets' general plugins (entropy above all) flag the base64 CA certificates and long
+URLs that definitions legitimately hold, and it reports lines rather than JSON Pointers; the
+shapes that matter here are the key formats of LLM and cloud providers, a few credential-bearing
+header schemes, and URLs that carry a password.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+_KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("an OpenAI-style API key (sk-...)", re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
+    ("an NVIDIA API key", re.compile(r"\bnvapi-[A-Za-z0-9_-]{20,}")),
+    ("a Groq API key", re.compile(r"\bgsk_[A-Za-z0-9]{20,}\b")),
+    ("an xAI API key", re.compile(r"\bxai-[A-Za-z0-9]{20,}\b")),
+    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.")),
+)
+_CREDENTIAL_SCHEME = re.compile(r"^\s*(?:Bearer|Basic|Token|Api-Key)\s+(?!\{\{)\S+", re.IGNORECASE)
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
+)
+CREDENTIAL_KEYS = re.compile(
+    r"^(?:api[_-]?key|apikey|password|passwd|secret|client[_-]?secret|access[_-]?token|"
+    r"auth[_-]?token|token|access[_-]?key|secret[_-]?key|private[_-]?key)$",
+    re.IGNORECASE,
+)
+_URL_CREDENTIAL_PARAMS = frozenset(
+    {"key", "api_key", "apikey", "api-key", "token", "access_token", "sig", "password", "secret"}
+)
+
+
+def key_shape(value: str) -> str | None:
+    """What kind of secret ``value`` looks like, or None."""
+    for what, pattern in _KEY_SHAPES:
+        if pattern.search(value):
+            return what
+    return None
+
+
+def credential_in_header(value: str) -> bool:
+    """A header value such as 'Bearer abc123' (a template such as '{{ x }}' is not)."""
+    return bool(_CREDENTIAL_SCHEME.match(value))
+
+
+def url_credentials(value: str) -> str | None:
+    """What credential a URL carries (user:password@ or a key in the query), or None."""
+    if "://" not in value:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        password = parts.password
+    except ValueError:
+        return None
+    if password:
+        return "a password in the URL (user:password@host)"
+    for name, param_value in parse_qsl(parts.query, keep_blank_values=False):
+        if name.lower() in _URL_CREDENTIAL_PARAMS and param_value:
+            return f"a credential in the URL's query parameter {name!r}"
+    return None
+
+
+def redact(text: str) -> str:
+    """``text`` with anything secret-shaped replaced, for messages; long text is shortened."""
+    if key_shape(text) or credential_in_header(text) or url_credentials(text):
+        return "<redacted>"
+    if len(text) > 60:
+        return text[:57] + "..."
+    return text

@@ -1,0 +1,536 @@
+"""Reading definition files: limits, decoding, YAML 1.2 parsing with positions.
+
+Definitions are read as YAML 1.2 (core schema), the YAML that editors and the YAML language
+server show: ``no`` stays the string "no", ``2025-10-22`` stays a string, ``017`` is 17. Plain
+scalars that YAML 1.1 tools (PyYAML's ``safe_load``, for one) would read differently are
+remembered so the checker can say so (rule ``yaml11-ambiguous``).
+
+The document is built from the parser's event stream by an iterative builder, not by PyYAML's
+composer or constructor, because those recurse (a deeply nested file crashes libyaml's composer),
+expand aliases without bound, keep the last of duplicate keys silently and construct tagged
+objects. The builder enforces the limits, reports duplicate keys with both lines, reports every
+non-core tag without constructing it, and records where each value and key starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import yaml
+from yaml import events as ev
+
+from llmreg.diagnostics import pointer_join
+
+try:  # libyaml's C parser when PyYAML was built with it, else the pure-Python one
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
+
+    LIBYAML = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was installed
+    from yaml.parser import Parser as _PyParser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, _PyParser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            _PyParser.__init__(self)
+
+    LIBYAML = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on hostile input; each excess is reported as ``yaml-limit``."""
+
+    max_bytes: int = 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 100_000
+
+
+DEFAULT_LIMITS = Limits()
+
+_TAG = "tag:yaml.org,2002:"
+_CORE_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+
+# YAML 1.2 core schema, for plain (unquoted) scalars only.
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_INT_DEC = re.compile(r"^[-+]?[0-9]+$")
+_INT_OCT = re.compile(r"^0o[0-7]+$")
+_INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+# Plain scalars that YAML 1.1 (PyYAML) reads as something other than YAML 1.2 does.
+_YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_YAML11_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_YAML11_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+_YAML11_UNDERSCORE = re.compile(r"^[-+]?(?:0b[01_]+|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)$")
+_YAML11_EXP_NO_DOT = re.compile(r"^[-+]?[0-9]+[eE][-+]?[0-9]+$")
+
+
+def resolve_plain(text: str) -> Any:
+    """The YAML 1.2 core-schema value of a plain scalar."""
+    if _NULL.match(text):
+        return None
+    if _TRUE.match(text):
+        return True
+    if _FALSE.match(text):
+        return False
+    if _INT_DEC.match(text):
+        return int(text)
+    if _INT_OCT.match(text):
+        return int(text[2:], 8)
+    if _INT_HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+def yaml11_reading(text: str) -> str | None:
+    """How YAML 1.1 would read a plain scalar, when that differs from YAML 1.2; else None."""
+    if _YAML11_BOOL.match(text):
+        truthy = text.lower() in ("y", "yes", "on")
+        return f"a YAML 1.1 reader (PyYAML) takes it as the boolean {'true' if truthy else 'false'}"
+    if _YAML11_SEXAGESIMAL.match(text):
+        return "a YAML 1.1 reader takes it as a base-60 number"
+    if _YAML11_OCTAL.match(text) and text.lstrip("+-") not in ("0",):
+        return "a YAML 1.1 reader takes it as an octal number"
+    if _YAML11_UNDERSCORE.match(text):
+        return "a YAML 1.1 reader takes it as a number"
+    if _YAML11_EXP_NO_DOT.match(text):
+        return "a YAML 1.1 reader takes it as a string, not a number"
+    return None
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass
+class SourceProblem:
+    """A problem found while reading; ``fatal`` ones leave no document to validate."""
+
+    rule: str
+    message: str
+    position: Position
+    pointer: str = ""
+    fatal: bool = True
+
+
+class SourceError(Exception):
+    """The file could not be turned into a document."""
+
+    def __init__(self, problem: SourceProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass
+class Document:
+    """A parsed definition: plain JSON-compatible data and where each part of it starts."""
+
+    data: Any
+    value_positions: dict[str, Position] = field(default_factory=dict)
+    key_positions: dict[str, Position] = field(default_factory=dict)
+    yaml11: dict[str, str] = field(default_factory=dict)
+    problems: list[SourceProblem] = field(default_factory=list)
+
+    def position(self, pointer: str, *, at_key: bool = False) -> Position:
+        """Where the value (or key) at ``pointer`` starts; the nearest recorded ancestor else."""
+        table = self.key_positions if at_key else self.value_positions
+        found = table.get(pointer)
+        if found is not None:
+            return found
+        if at_key:
+            found = self.value_positions.get(pointer)
+            if found is not None:
+                return found
+        while pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+            found = self.value_positions.get(pointer)
+            if found is not None:
+                return found
+        return Position(1, 1)
+
+
+def _pos(mark: Any) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+class _Collection:
+    __slots__ = (
+        "anchor",
+        "explicit",
+        "key",
+        "merge_pending",
+        "merges",
+        "pointer",
+        "start",
+        "value",
+        "weight",
+    )
+
+    def __init__(self, value: Any, pointer: str, anchor: str | None, start: Position) -> None:
+        self.value = value
+        self.pointer = pointer
+        self.anchor = anchor
+        self.start = start
+        self.weight = 1
+        self.key: str | None = None  # mapping: the key waiting for its value
+        self.merge_pending = False  # mapping: that key is the merge key '<<'
+        self.explicit: dict[str, Position] = {}  # mapping: keys written in this mapping
+        self.merges: list[tuple[Any, Position]] = []  # mapping: values of '<<' keys
+
+
+class _Builder:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.doc = Document(data=None)
+        self.stack: list[_Collection] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.nodes = 0
+        self.root_set = False
+
+    # -- where the next value goes ------------------------------------------------------------
+    def _child_pointer(self) -> str:
+        if not self.stack:
+            return ""
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            return pointer_join(top.pointer, len(top.value))
+        assert top.key is not None
+        return pointer_join(top.pointer, top.key)
+
+    def _expecting_key(self) -> bool:
+        return (
+            bool(self.stack)
+            and isinstance(self.stack[-1].value, dict)
+            and (self.stack[-1].key is None)
+        )
+
+    def _count(self, weight: int, mark: Any) -> None:
+        self.nodes += weight
+        if self.nodes > self.limits.max_nodes:
+            raise SourceError(
+                SourceProblem(
+                    "yaml-limit",
+                    f"the document expands to more than {self.limits.max_nodes} values "
+                    "(aliases repeated too often?)",
+                    _pos(mark),
+                )
+            )
+
+    def _place(self, value: Any, weight: int, pos: Position, anchor: str | None) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = (value, weight)
+            self.open_anchors.discard(anchor)
+        if not self.stack:
+            self.doc.data = value
+            self.doc.value_positions[""] = pos
+            self.root_set = True
+            return
+        top = self.stack[-1]
+        top.weight += weight
+        if isinstance(top.value, list):
+            self.doc.value_positions[pointer_join(top.pointer, len(top.value))] = pos
+            top.value.append(value)
+            return
+        key = top.key
+        assert key is not None
+        top.key = None
+        if top.merge_pending:
+            top.merge_pending = False
+            top.merges.append((value, pos))
+            return
+        self.doc.value_positions[pointer_join(top.pointer, key)] = pos
+        top.value[key] = value
+
+    def _take_key(self, event: ev.ScalarEvent) -> None:
+        top = self.stack[-1]
+        pos = _pos(event.start_mark)
+        text = event.value
+        if text == "<<" and event.implicit[0]:
+            top.key = text
+            top.merge_pending = True
+            return
+        previous = top.explicit.get(text)
+        if previous is not None:
+            self.doc.problems.append(
+                SourceProblem(
+                    "duplicate-key",
+                    f"key {text!r} appears twice in this mapping, at lines {previous.line} and "
+                    f"{pos.line}; YAML readers disagree on which one wins",
+                    pos,
+                    pointer_join(top.pointer, text),
+                    fatal=False,
+                )
+            )
+        else:
+            top.explicit[text] = pos
+        top.key = text
+        self.doc.key_positions[pointer_join(top.pointer, text)] = pos
+
+    def _check_tag(self, tag: str | None, allowed: set[str], mark: Any) -> None:
+        if tag is None or tag == "!" or tag in allowed:
+            return
+        pointer = self._child_pointer() if not self._expecting_key() else self.stack[-1].pointer
+        self.doc.problems.append(
+            SourceProblem(
+                "unsafe-tag",
+                f"tag {_short_tag(tag)} is not allowed: definitions hold plain YAML values only, "
+                "and llmreg never constructs tagged objects",
+                _pos(mark),
+                pointer,
+                fatal=False,
+            )
+        )
+
+    # -- events ---------------------------------------------------------------------------------
+    def scalar(self, event: ev.ScalarEvent) -> None:
+        self._count(1, event.start_mark)
+        self._check_tag(event.tag, _CORE_SCALAR_TAGS, event.start_mark)
+        if self._expecting_key():
+            self._take_key(event)
+            return
+        text = event.value
+        pos = _pos(event.start_mark)
+        tag = event.tag
+        value: Any
+        if tag in (None, "!") and event.implicit[0]:
+            value = resolve_plain(text)
+            note = yaml11_reading(text)
+            if note is not None:
+                self.doc.yaml11[self._child_pointer()] = note
+            if isinstance(value, float) and not math.isfinite(value):
+                self.doc.problems.append(
+                    SourceProblem(
+                        "schema",
+                        f"{text} is not a finite number; definitions hold JSON-compatible "
+                        "values only",
+                        pos,
+                        self._child_pointer(),
+                        fatal=False,
+                    )
+                )
+        elif tag == _TAG + "int" or tag == _TAG + "float" or tag == _TAG + "bool":
+            value = resolve_plain(text)
+            wanted = {"int": int, "float": float, "bool": bool}[tag[len(_TAG) :]]
+            if type(value) is not wanted and not (wanted is float and type(value) is int):
+                raise SourceError(
+                    SourceProblem(
+                        "yaml-syntax",
+                        f"{text!r} is not a valid {_short_tag(tag)} value",
+                        pos,
+                        self._child_pointer(),
+                    )
+                )
+            if wanted is float:
+                value = float(cast(float, value))
+        elif tag == _TAG + "null":
+            value = None
+        else:
+            value = text
+        self._place(value, 1, pos, event.anchor)
+
+    def alias(self, event: ev.AliasEvent) -> None:
+        name = event.anchor
+        pos = _pos(event.start_mark)
+        if name in self.open_anchors:
+            raise SourceError(SourceProblem("yaml-syntax", f"alias *{name} refers to itself", pos))
+        if name not in self.anchors:
+            raise SourceError(
+                SourceProblem("yaml-syntax", f"alias *{name} has no anchor &{name} before it", pos)
+            )
+        if self._expecting_key():
+            raise SourceError(
+                SourceProblem("yaml-syntax", "an alias cannot be a mapping key here", pos)
+            )
+        value, weight = self.anchors[name]
+        self._count(weight, event.start_mark)
+        self._place(copy.deepcopy(value), weight, pos, None)
+
+    def start(self, event: ev.CollectionStartEvent, value: Any) -> None:
+        self._count(1, event.start_mark)
+        if self._expecting_key():
+            raise SourceError(
+                SourceProblem(
+                    "yaml-syntax",
+                    "a mapping key must be a plain string, not a list or mapping",
+                    _pos(event.start_mark),
+                    self.stack[-1].pointer,
+                )
+            )
+        allowed = {_TAG + ("seq" if isinstance(value, list) else "map")}
+        self._check_tag(event.tag, allowed, event.start_mark)
+        if len(self.stack) >= self.limits.max_depth:
+            raise SourceError(
+                SourceProblem(
+                    "yaml-limit",
+                    f"the document nests deeper than {self.limits.max_depth} levels",
+                    _pos(event.start_mark),
+                )
+            )
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+        start = _pos(event.start_mark)
+        self.stack.append(_Collection(value, self._child_pointer(), event.anchor, start))
+
+    def end(self) -> None:
+        done = self.stack.pop()
+        if done.merges:
+            self._merge(done)
+        self._place(done.value, done.weight, done.start, done.anchor)
+
+    def _merge(self, mapping: _Collection) -> None:
+        merged: dict[str, Any] = {}
+        sources: list[Any] = []
+        for value, pos in mapping.merges:
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if not isinstance(item, dict):
+                    raise SourceError(
+                        SourceProblem(
+                            "yaml-syntax",
+                            "a merge key '<<' takes a mapping or a list of mappings",
+                            pos,
+                            mapping.pointer,
+                        )
+                    )
+                sources.append(item)
+        # earlier mappings in a merge list win over later ones; explicit keys win over all
+        for item in reversed(sources):
+            merged.update(item)
+        merged.update(mapping.value)
+        mapping.value.clear()
+        mapping.value.update(merged)
+
+
+def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Parse one definition file's text into a :class:`Document`.
+
+    Raises :class:`SourceError` for anything that leaves no document to validate (syntax
+    errors, limits, empty or multi-document files, a top level that is not a mapping).
+    Non-fatal problems (duplicate keys, unsupported tags) are listed in ``Document.problems``.
+    """
+    builder = _Builder(limits)
+    parser = _Parser(text)
+    documents = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if isinstance(event, ev.ScalarEvent):
+                builder.scalar(event)
+            elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+                builder.start(event, {} if isinstance(event, ev.MappingStartEvent) else [])
+            elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                builder.end()
+            elif isinstance(event, ev.AliasEvent):
+                builder.alias(event)
+            elif isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise SourceError(
+                        SourceProblem(
+                            "multi-document",
+                            "the file holds more than one YAML document ('---'); keep one "
+                            "definition per file",
+                            _pos(event.start_mark),
+                        )
+                    )
+            elif isinstance(event, ev.StreamEndEvent):
+                break
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        problem = exc.problem or str(exc)
+        context = f" ({exc.context})" if exc.context else ""
+        raise SourceError(
+            SourceProblem("yaml-syntax", f"invalid YAML: {problem}{context}", where)
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise SourceError(
+            SourceProblem("yaml-syntax", f"invalid YAML: {exc}", Position(1, 1))
+        ) from exc
+    doc = builder.doc
+    if not builder.root_set or doc.data is None:
+        raise SourceError(
+            SourceProblem(
+                "empty-file",
+                "the file holds no definition (it is empty or only comments)",
+                Position(1, 1),
+            )
+        )
+    if not isinstance(doc.data, dict):
+        what = "a list" if isinstance(doc.data, list) else f"a single {type(doc.data).__name__}"
+        raise SourceError(
+            SourceProblem(
+                "not-a-mapping",
+                f"the document is {what}; a definition is a mapping of keys to values",
+                doc.value_positions.get("", Position(1, 1)),
+            )
+        )
+    return doc
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 text of a file (a UTF-8 byte order mark is allowed); SourceError otherwise."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SourceError(
+            SourceProblem(
+                "encoding",
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; definition files are UTF-8",
+                Position(line, column),
+            )
+        ) from exc
+
+
+def read_text(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Apply the size limit, then decode."""
+    if len(raw) > limits.max_bytes:
+        raise SourceError(
+            SourceProblem(
+                "yaml-limit",
+                f"the file is {len(raw)} bytes; definition files may be at most "
+                f"{limits.max_bytes} bytes",
+                Position(1, 1),
+            )
+        )
+    if b"\x00" in raw:
+        offset = raw.index(b"\x00")
+        before = raw[:offset]
+        raise SourceError(
+            SourceProblem(
+                "encoding",
+                "the file contains a NUL byte: it is binary or not UTF-8 "
+                "(UTF-16 files are not supported)",
+                Position(before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1),
+            )
+        )
+    return decode(raw)
