@@ -73,7 +73,7 @@ _YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OF
 _YAML11_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _YAML11_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 _YAML11_UNDERSCORE = re.compile(r"^[-+]?(?:0b[01_]+|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?)$")
-_YAML11_EXP_NO_DOT = re.compile(r"^[-+]?[0-9]+[eE][-+]?[0-9]+$")
+_YAML11_AS_STRING = re.compile(r"^(?:[-+]?[0-9]+[eE][-+]?[0-9]+|0o[0-7]+)$")
 
 
 def resolve_plain(text: str) -> Any:
@@ -103,14 +103,14 @@ def yaml11_reading(text: str) -> str | None:
     """How YAML 1.1 would read a plain scalar, when that differs from YAML 1.2; else None."""
     if _YAML11_BOOL.match(text):
         truthy = text.lower() in ("y", "yes", "on")
-        return f"a YAML 1.1 reader (PyYAML) takes it as the boolean {'true' if truthy else 'false'}"
+        return f"a YAML 1.1 reader takes it as the boolean {'true' if truthy else 'false'}"
     if _YAML11_SEXAGESIMAL.match(text):
         return "a YAML 1.1 reader takes it as a base-60 number"
     if _YAML11_OCTAL.match(text) and text.lstrip("+-") not in ("0",):
         return "a YAML 1.1 reader takes it as an octal number"
     if _YAML11_UNDERSCORE.match(text):
         return "a YAML 1.1 reader takes it as a number"
-    if _YAML11_EXP_NO_DOT.match(text):
+    if _YAML11_AS_STRING.match(text):
         return "a YAML 1.1 reader takes it as a string, not a number"
     return None
 
