@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from llmreg.diagnostics import pointer_join
+from llmreg.diagnostics import pointer_join, pointer_tokens
 from llmreg.secrets import redact
 
 if TYPE_CHECKING:
@@ -81,7 +81,14 @@ def _describe(value: object) -> str:
 def _field(pointer: str) -> str:
     if not pointer:
         return "the document"
-    return pointer.rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~") or "the value"
+    tokens = pointer_tokens(pointer)
+    # a list item is named after its list ("served_models[0]"), a bare index says nothing
+    indexes = ""
+    while tokens and tokens[-1].isdigit():
+        indexes = f"[{tokens.pop()}]{indexes}"
+    if not tokens:
+        return f"the document{indexes}"
+    return (tokens[-1] or "the value") + indexes
 
 
 def _pointer(error: ValidationError) -> str:
@@ -134,7 +141,7 @@ def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Schem
     if kind == "anyOf":
         branch = _nullable_branch(error)
         if branch:
-            for sub in branch:
+            for sub in _without_redundant_format(branch):
                 yield from _translate(sub, yaml11)
             return
     if kind == "additionalProperties" and isinstance(value, dict):
@@ -193,6 +200,15 @@ def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Schem
     yield SchemaProblem(pointer, f"{name}: {_rule_text(error)}")
 
 
+def _without_redundant_format(errors: list[ValidationError]) -> list[ValidationError]:
+    """Drop a format error where the same value also misses its pattern: one finding is enough
+    ('1 June 2026' is reported once, as not matching YYYY-MM-DD)."""
+    patterned = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"}
+    return [
+        e for e in errors if not (e.validator == "format" and tuple(e.absolute_path) in patterned)
+    ]
+
+
 def _rule_text(error: ValidationError) -> str:
     kind = error.validator
     limit: Any = error.validator_value
@@ -219,6 +235,6 @@ def _rule_text(error: ValidationError) -> str:
 def check_document(kind: str, data: Any, yaml11: dict[str, str]) -> list[SchemaProblem]:
     """Every schema problem of ``data`` as a ``kind`` definition."""
     problems: list[SchemaProblem] = []
-    for error in validator(kind).iter_errors(data):
+    for error in _without_redundant_format(list(validator(kind).iter_errors(data))):
         problems.extend(_translate(error, yaml11))
     return problems

@@ -341,11 +341,14 @@ def model_params_schema(kind: str, doc: Doc) -> Iterator[Finding]:
     try:
         Draft202012Validator.check_schema(params)
     except SchemaError as exc:
+        pointer = "/model_params"
+        for token in exc.absolute_path:
+            pointer = pointer_join(pointer, token)
         where = "/".join(str(p) for p in exc.absolute_path)
         at = f" at {where}" if where else ""
         yield Finding(
             "model-params-schema",
-            pointer_join("/model_params", where) if where else "/model_params",
+            pointer,
             f"model_params is not a valid JSON Schema{at}: {secrets.redact(exc.message)}",
         )
 
