@@ -12,10 +12,13 @@ is frozen, so a loaded definition cannot drift from the file it came from.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from typing_extensions import Self
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.-]+$"
 ENTITY_ID_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
@@ -192,6 +195,26 @@ class _Strict(BaseModel):
     )
 
 
+class _Definition(_Strict):
+    """A top-level definition: it has a config_hash (docs/config-hash.md)."""
+
+    @functools.cached_property
+    def config_hash(self) -> str:
+        """``sha256:<hex>`` of the canonical form; computed once per object.
+
+        cached_property writes into the instance ``__dict__``, which pydantic's equality and
+        dumps ignore, so a computed hash never makes equal definitions compare unequal.
+        """
+        from llmreg.hashing import config_hash
+
+        return config_hash(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("config_hash", None)  # a copy with updates has another hash
+        return copied
+
+
 # --------------------------------------------------------------------------------------------
 # Provider parts
 # --------------------------------------------------------------------------------------------
@@ -281,7 +304,10 @@ class CustomProviderConfig(_Strict):
     )
     allowed_requests: dict[RequestType, bool] | None = Field(
         default=None,
-        description="Which request types may be sent; omitted types follow the base provider.",
+        description=(
+            "Which request types may be sent (Bifrost semantics): when given, types not listed "
+            "are not allowed; omitted entirely, the base provider's request types are allowed."
+        ),
     )
     request_path_overrides: dict[RequestType, str] | None = Field(
         default=None,
@@ -293,7 +319,7 @@ ProviderScope = Literal["Organization", "User", "Model"]
 BudgetResetPeriod = Literal["Monthly", "Yearly"]
 
 
-class Provider(_Strict):
+class Provider(_Definition):
     """A reachable inference endpoint serving one or more models (one file in providers.d/)."""
 
     kind: Literal["Provider"] = Field(description="Always 'Provider' for a provider file.")
@@ -484,7 +510,7 @@ class Pricing(_Strict):
     )
 
 
-class Model(_Strict):
+class Model(_Definition):
     """A model users call by name (one file in providers.d/)."""
 
     kind: Literal["Model"] = Field(description="Always 'Model' for a model file.")

@@ -24,7 +24,12 @@ _KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")),
     ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.")),
 )
-_CREDENTIAL_SCHEME = re.compile(r"^\s*(?:Bearer|Basic|Token|Api-Key)\s+(?!\{\{)\S+", re.IGNORECASE)
+# A scheme followed by one credential-like word ('Bearer abc123...', 'Bearer <token>'), so that
+# prose such as 'Token Counter' in an ordinary header is not taken for a credential.
+_CREDENTIAL_SCHEME = re.compile(
+    r"^\s*(?:Bearer|Basic|Token|Api-Key)\s+(?:<[^<>{}]+>|[A-Za-z0-9._~+/=:-]{8,})\s*$",
+    re.IGNORECASE,
+)
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
 )
