@@ -425,6 +425,48 @@ class _Builder:
         mapping.value.update(merged)
 
 
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the breaks libyaml counts
+
+
+def _inside(text: str, position: Position) -> Position:
+    """``position`` moved into the text: libyaml places the end of a stream whose last line has
+    no line break on the line after it, which no editor can show."""
+    lines = _LINE_BREAK.split(text)
+    if position.line > len(lines):
+        return Position(len(lines), len(lines[-1]) + 1)
+    return Position(position.line, min(position.column, len(lines[position.line - 1]) + 1))
+
+
+def _pull_inside(text: str, doc: Document) -> None:
+    lines = _LINE_BREAK.split(text)
+    end = Position(len(lines), len(lines[-1]) + 1)
+    for table in (doc.value_positions, doc.key_positions):
+        for pointer, position in table.items():
+            if position.line > end.line:
+                table[pointer] = end
+    for source_problem in doc.problems:
+        if source_problem.position.line > end.line:
+            source_problem.position = end
+
+
+def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> SourceProblem:
+    """A character YAML does not allow (a control character), at its line and column."""
+    character = exc.character
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    # libyaml counts the offset in UTF-8 bytes, the pure-Python reader in characters
+    offset = exc.position
+    if LIBYAML:
+        offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+    before = text[:offset]
+    line = len(_LINE_BREAK.findall(before)) + 1
+    last_break = max((m.end() for m in _LINE_BREAK.finditer(before)), default=0)
+    return SourceProblem(
+        "yaml-syntax",
+        f"invalid YAML: character U+{code:04X} is not allowed in YAML ({exc.reason})",
+        _inside(text, Position(line, offset - last_break + 1)),
+    )
+
+
 def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse one definition file's text into a :class:`Document`.
 
@@ -459,19 +501,27 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
                     )
             elif isinstance(event, ev.StreamEndEvent):
                 break
+    except SourceError as exc:
+        exc.problem.position = _inside(text, exc.problem.position)
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
         problem = exc.problem or str(exc)
         context = f" ({exc.context})" if exc.context else ""
         raise SourceError(
-            SourceProblem("yaml-syntax", f"invalid YAML: {problem}{context}", where)
+            SourceProblem("yaml-syntax", f"invalid YAML: {problem}{context}", _inside(text, where))
         ) from exc
+    except yaml.reader.ReaderError as exc:
+        raise SourceError(_reader_problem(text, exc)) from exc
     except yaml.YAMLError as exc:
         raise SourceError(
             SourceProblem("yaml-syntax", f"invalid YAML: {exc}", Position(1, 1))
         ) from exc
     doc = builder.doc
+    if text and text[-1] not in "\r\n\x85\u2028\u2029":
+        # only then can libyaml place a node (an implicit null at the very end) past the text
+        _pull_inside(text, doc)
     if not builder.root_set or doc.data is None:
         raise SourceError(
             SourceProblem(
