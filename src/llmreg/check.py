@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from llmreg.diagnostics import Diagnostic, sort_key
+from llmreg import suppress
+from llmreg.diagnostics import Diagnostic
 from llmreg.rules import cross_file, per_file, severity_of
+from llmreg.settings import DEFAULT_OPTIONS, DEFAULT_SETTINGS, CheckOptions, Settings
 from llmreg.source import (
     DEFAULT_LIMITS,
     Document,
@@ -73,6 +75,7 @@ def check_bytes(
     raw: bytes,
     result: FileResult,
     limits: Limits = DEFAULT_LIMITS,
+    options: CheckOptions = DEFAULT_OPTIONS,
 ) -> FileResult:
     """Read, parse, validate and run the per-file rules on one file's bytes."""
     try:
@@ -122,13 +125,17 @@ def check_bytes(
     if schema_problems:
         return result
     result.data = data
-    for finding in per_file.run(kind, data):
+    for finding in per_file.run(kind, data, options):
         result.add(finding.rule, finding.message, finding.pointer, at_key=finding.at_key)
     return result
 
 
 def check_file(
-    path: Path, display: str, rel: PurePosixPath | None, limits: Limits = DEFAULT_LIMITS
+    path: Path,
+    display: str,
+    rel: PurePosixPath | None,
+    limits: Limits = DEFAULT_LIMITS,
+    options: CheckOptions = DEFAULT_OPTIONS,
 ) -> FileResult:
     result = FileResult(path=path, display=display, rel=rel)
     try:
@@ -137,7 +144,7 @@ def check_file(
         reason = exc.strerror or exc.__class__.__name__
         result.add_at("read-error", f"cannot read the file: {reason}", Position(1, 1))
         return result
-    return check_bytes(raw, result, limits)
+    return check_bytes(raw, result, limits, options)
 
 
 def apply_cross_file(results: Sequence[FileResult]) -> None:
@@ -208,12 +215,18 @@ class CheckReport:
         return self.errors == 0
 
 
-def check_registry(root: Path, limits: Limits = DEFAULT_LIMITS) -> list[FileResult]:
+def check_registry(
+    root: Path, limits: Limits = DEFAULT_LIMITS, options: CheckOptions = DEFAULT_OPTIONS
+) -> list[FileResult]:
     """Check every file of a registry, with the cross-file rules."""
     files, errors = walk_registry(root)
     results = [
         check_file(
-            path, display_path(path), PurePosixPath(path.relative_to(root).as_posix()), limits
+            path,
+            display_path(path),
+            PurePosixPath(path.relative_to(root).as_posix()),
+            limits,
+            options,
         )
         for path in files
     ]
@@ -234,13 +247,20 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def run_check(
-    paths: Iterable[Path], registry: Path, limits: Limits = DEFAULT_LIMITS
+    paths: Iterable[Path],
+    registry: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    options: CheckOptions = DEFAULT_OPTIONS,
+    settings: Settings | None = None,
 ) -> CheckReport:
     """Check ``paths`` (files or folders; none means the registry) as ``llmreg check`` does.
 
     Files inside the registry are checked with the whole registry loaded for the cross-file
     rules, but only their own findings are reported. A folder outside the registry is checked
     as a registry of its own; a file outside any registry is checked on its own.
+    Suppression comments always apply, then ``settings`` (severities, ignored rules) when given
+    (``llmreg.suppress``).
     """
     registry_abs = registry.resolve()
     targets = [p.resolve() for p in paths] or [registry_abs]
@@ -256,14 +276,14 @@ def run_check(
     diagnostics: list[Diagnostic] = []
     checked = 0
     for root, wanted in roots.items():
-        for result in check_registry(root, limits):
+        for result in check_registry(root, limits, options):
             if any(result.path.resolve() == w or _inside(result.path.resolve(), w) for w in wanted):
                 checked += 1
                 diagnostics.extend(result.diagnostics)
     for path in dict.fromkeys(standalone):
-        result = check_file(path, display_path(path), None, limits)
+        result = check_file(path, display_path(path), None, limits, options)
         apply_cross_file([result])
         checked += 1
         diagnostics.extend(result.diagnostics)
-    diagnostics.sort(key=sort_key)
+    diagnostics = suppress.apply(diagnostics, settings or DEFAULT_SETTINGS)
     return CheckReport(files_checked=checked, diagnostics=diagnostics)

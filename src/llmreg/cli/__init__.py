@@ -15,7 +15,7 @@ import traceback
 import click
 
 from llmreg import __version__
-from llmreg.cli import check, schema
+from llmreg.cli import check, new, rules, schema
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -35,6 +35,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(check.command)
 cli.add_command(schema.group)
+cli.add_command(rules.command)
+cli.add_command(new.group)
 
 
 def main(argv: list[str] | None = None) -> int:

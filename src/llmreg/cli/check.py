@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from llmreg.check import run_check
+from llmreg.cli._settings import load_settings, registry_path
 from llmreg.report import REPORTERS
 
 
@@ -18,24 +20,39 @@ from llmreg.report import REPORTERS
 @click.option(
     "--registry",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("providers.d"),
-    show_default=True,
-    help="The registry folder; files in it are checked with the whole registry loaded.",
+    default=None,
+    help="The registry folder; files in it are checked with the whole registry loaded "
+    "[default: 'registry' in [tool.llmreg] settings, else providers.d].",
 )
 @click.option(
     "--format",
     "output_format",
     type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    default=None,
+    help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
 )
-def command(paths: tuple[Path, ...], registry: Path, output_format: str) -> int:
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml that "
+    "has one, from the working directory upward].",
+)
+def command(
+    paths: tuple[Path, ...],
+    registry: Path | None,
+    output_format: str | None,
+    config: Path | None,
+) -> int:
     """Check definition files (PATHS: files or folders; default: the registry)."""
+    settings = load_settings(config)
+    registry = registry_path(registry, settings)
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if not paths and not registry.is_dir():
         raise click.UsageError(
             f"the registry folder {registry} does not exist; pass PATHS or --registry DIR"
         )
-    report = run_check(paths, registry)
+    report = run_check(paths, registry, options=settings.options, settings=settings)
     REPORTERS[output_format](report, sys.stdout)
     return 0 if report.ok else 1

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import TextIO
 
 from llmreg.check import CheckReport
-from llmreg.report import json_report, text
+from llmreg.report import github, json_report, sarif, text
 
 Reporter = Callable[[CheckReport, TextIO], None]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.write,
     "json": json_report.write,
+    "github": github.write,
+    "sarif": sarif.write,
 }

@@ -238,6 +238,14 @@ RULES: dict[str, Rule] = {
             "access_grants:\n  - {access_type: public, access_id: everyone}",
             "access_grants:\n  - {access_type: public, access_id: '*'}",
         ),
+        Rule(
+            "invalid-suppression",
+            "warning",
+            "A '# llmreg: ignore' comment that names no rule, or a rule id that does not exist; "
+            "it suppresses nothing (only its valid ids count).",
+            "host_url: http://10.0.0.12:8000/v1  # llmreg: ignore",
+            "host_url: http://10.0.0.12:8000/v1  # llmreg: ignore[private-network]",
+        ),
     )
 }
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from llmreg import secrets
 from llmreg.diagnostics import pointer_join
 from llmreg.models import DEFAULT_AUTH_HEADER_FORMAT
+from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _urls(doc: Doc) -> Iterator[tuple[str, str]]:
         yield "/proxy_config/url", proxy["url"]
 
 
-def urls(kind: str, doc: Doc) -> Iterator[Finding]:
+def urls(kind: str, doc: Doc, options: CheckOptions = DEFAULT_OPTIONS) -> Iterator[Finding]:
     if kind != "Provider":
         return
     allow = bool((doc.get("network_config") or {}).get("allow_private_network"))
@@ -201,7 +202,7 @@ def urls(kind: str, doc: Doc) -> Iterator[Finding]:
                 f"({', '.join(schemes)}) and a host",
             )
             continue
-        if allow or proxy:
+        if allow or proxy or options.host_allowed(host):
             continue
         reason = _host_is_private(host)
         if parts.scheme == "http" and reason is None:
@@ -431,8 +432,9 @@ PER_FILE_RULES: tuple[FileRule, ...] = (
 )
 
 
-def run(kind: str, doc: Doc) -> list[Finding]:
+def run(kind: str, doc: Doc, options: CheckOptions = DEFAULT_OPTIONS) -> list[Finding]:
     findings: list[Finding] = []
     for rule in PER_FILE_RULES:
-        findings.extend(rule(kind, doc))
+        # urls is the one rule settings change (allowed-hosts); options reach it alone
+        findings.extend(urls(kind, doc, options) if rule is urls else rule(kind, doc))
     return findings

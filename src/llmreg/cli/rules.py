@@ -1,0 +1,46 @@
+"""``llmreg rules [ID]``: the rule catalogue, or one rule with an example of the mistake and fix."""
+
+from __future__ import annotations
+
+import difflib
+import textwrap
+
+import click
+
+from llmreg.rules import RULES
+
+
+def _indent(block: str) -> str:
+    return textwrap.indent(block, "    ")
+
+
+@click.command("rules")
+@click.argument("rule_id", required=False)
+def command(rule_id: str | None) -> int:
+    """List every rule id with its severity, or explain RULE_ID with an example and the fix."""
+    if rule_id is None:
+        width = max(len(r) for r in RULES)
+        for rule in RULES.values():
+            click.echo(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}")
+        click.echo(
+            f"\n{len(RULES)} rules. 'llmreg rules ID' shows an example of the mistake and the fix; "
+            "'# llmreg: ignore[ID]' on a line suppresses it there."
+        )
+        return 0
+    found = RULES.get(rule_id) or RULES.get(rule_id.strip().lower())
+    if found is None:
+        close = difflib.get_close_matches(rule_id.strip().lower(), list(RULES), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise click.UsageError(f"unknown rule id {rule_id!r}{hint} ('llmreg rules' lists them)")
+    rule = found
+    click.echo(f"{rule.id} ({rule.severity})\n")
+    click.echo(textwrap.fill(rule.summary, width=96))
+    click.echo("\nExample of the mistake:\n")
+    click.echo(_indent(rule.bad))
+    click.echo("\nThe fix:\n")
+    click.echo(_indent(rule.good))
+    click.echo(
+        f"\nSuppress one finding on its line with '# llmreg: ignore[{rule.id}]'; turn the rule "
+        f"off or change its severity in [tool.llmreg] (ignore, severity)."
+    )
+    return 0
