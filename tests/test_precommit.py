@@ -100,9 +100,7 @@ def test_manifest_declares_both_hooks() -> None:
     assert hooks["llmreg-schema-check"]["pass_filenames"] is False
 
 
-def test_check_hook_reports_file_line_col_and_passes_once_fixed(
-    repo: Path, tmp_path: Path
-) -> None:
+def test_check_hook_reports_file_line_col_and_passes_once_fixed(repo: Path, tmp_path: Path) -> None:
     env = _env(tmp_path)
     provider = repo / "providers.d" / "default" / "providers" / "p.yaml"
     model = repo / "providers.d" / "default" / "models" / "m.yaml"

@@ -39,6 +39,11 @@ def _report(*diagnostics: Diagnostic, files: int = 1) -> CheckReport:
     return CheckReport(files_checked=files, diagnostics=list(diagnostics))
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLMREG_CACHE_DIR", str(tmp_path / ".llmreg-cache"))
+
+
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = main(args)
     return code, capsys.readouterr().out
@@ -77,17 +82,17 @@ def test_github_is_chosen_on_github_actions(
     _registry(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    code, out = _run(["check", "--no-cache"], capsys)
+    code, out = _run(["check"], capsys)
     assert code == 1
     assert out.startswith(
         "::error file=providers.d/default/providers/p.yaml,line=5,col=11,title=private-network::"
     )
     assert "::warning file=providers.d/default/providers/p.yaml,line=7,col=25" in out
     # an explicit --format wins over the environment
-    code, out = _run(["check", "--no-cache", "--format", "text"], capsys)
+    code, out = _run(["check", "--format", "text"], capsys)
     assert out.startswith("providers.d/default/providers/p.yaml:5:11: private-network")
     monkeypatch.setenv("GITHUB_ACTIONS", "false")
-    code, out = _run(["check", "--no-cache"], capsys)
+    code, out = _run(["check"], capsys)
     assert out.startswith("providers.d/default/providers/p.yaml:5:11: private-network")
 
 
@@ -114,7 +119,7 @@ def test_sarif_output_validates_and_carries_rules_and_locations(
 ) -> None:
     _registry(tmp_path)
     monkeypatch.chdir(tmp_path)
-    code, out = _run(["check", "--no-cache", "--format", "sarif"], capsys)
+    code, out = _run(["check", "--format", "sarif"], capsys)
     assert code == 1
     log = json.loads(out)
     assert list(_sarif_validator().iter_errors(log)) == []

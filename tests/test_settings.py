@@ -39,7 +39,8 @@ def _check(
 ) -> tuple[int, str, str]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    code = main(["check", "--no-cache", *args])
+    monkeypatch.setenv("LLMREG_CACHE_DIR", str(tmp_path / ".llmreg-cache"))
+    code = main(["check", *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -272,6 +273,8 @@ def test_a_bare_or_wrong_comment_suppresses_nothing_and_is_reported(
 def test_a_hash_inside_a_value_is_not_a_comment(tmp_path: Path) -> None:
     _write(
         tmp_path,
-        PROVIDER.format(url="http://10.0.0.12:8000/v1#llmreg:ignore[private-network]", tls_comment=""),
+        PROVIDER.format(
+            url="http://10.0.0.12:8000/v1#llmreg:ignore[private-network]", tls_comment=""
+        ),
     )
     assert (5, "private-network") in _rules(tmp_path)

@@ -1,0 +1,425 @@
+"""The runtime registry: load a directory, look definitions up, resolve a call into a Route.
+
+``docs/runtime.md`` documents the behaviour (merge order, provider choice, derived models,
+access grants). A :class:`Registry` is immutable: its indexes are built once, in ``__init__``,
+so every lookup is a dict access, and a reload builds a new Registry instead of changing one.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from llmreg.errors import MissingSecretError, RegistryError, RouteError, UnknownIdError
+from llmreg.hashing import registry_hash
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+    from llmreg.check import FileResult
+    from llmreg.diagnostics import Diagnostic
+    from llmreg.models import Model, Provider
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who asks, for ``Registry.models(visible_to=...)``: a user id and the user's groups."""
+
+    user_id: str | None = None
+    groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call one model: where, under which name, with which headers and body.
+
+    ``headers`` may hold the rendered API key, so the repr lists header names only.
+    """
+
+    provider_id: str
+    model_id: str
+    served_model_name: str
+    base_url: str
+    headers: Mapping[str, str] = field(repr=False)
+    body: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        return (
+            f"Route(provider_id={self.provider_id!r}, model_id={self.model_id!r}, "
+            f"served_model_name={self.served_model_name!r}, base_url={self.base_url!r}, "
+            f"headers=<{', '.join(self.headers)}>, body={dict(self.body)!r})"
+        )
+
+
+def _grants_access(model: Model, principal: Principal) -> bool:
+    grants = model.access_grants
+    if grants is None:
+        return True
+    for grant in grants:
+        if grant.access_type == "public":
+            return True
+        if grant.access_type == "user" and grant.access_id == principal.user_id:
+            return True
+        if grant.access_type == "group" and grant.access_id in principal.groups:
+            return True
+    return False
+
+
+def _enables(provider: Provider, model_id: str, served_name: str) -> bool:
+    allowed = provider.enabled_models
+    return allowed is None or served_name in allowed or model_id in allowed
+
+
+def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win; header names compare without case, the winner's spelling is kept."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
+
+
+class Registry:
+    """An immutable set of validated definitions with their lookup indexes."""
+
+    __slots__ = (
+        "_by_capability",
+        "_by_provider",
+        "_hash",
+        "_models",
+        "_providers",
+        "_serving",
+        "_template_lock",
+        "_templates",
+        "warnings",
+    )
+    _providers: Mapping[str, Provider]
+    _models: Mapping[str, Model]
+    _by_capability: dict[str, tuple[str, ...]]
+    _by_provider: dict[str, tuple[str, ...]]
+    _serving: dict[str, tuple[tuple[str, str], ...]]
+    _hash: str
+    _templates: dict[str, Template]
+    _template_lock: threading.Lock
+    warnings: tuple[Diagnostic, ...]
+
+    def __init__(
+        self,
+        providers: Iterable[Provider],
+        models: Iterable[Model],
+        *,
+        warnings: Iterable[Diagnostic] = (),
+    ) -> None:
+        set_ = object.__setattr__
+        provider_map = {p.id: p for p in sorted(providers, key=lambda p: p.id)}
+        model_map = {m.id: m for m in sorted(models, key=lambda m: m.id)}
+        by_capability: dict[str, list[str]] = {}
+        for model in model_map.values():
+            if model.meta is not None:
+                for capability, flag in model.meta.capabilities.items():
+                    if flag:
+                        by_capability.setdefault(capability, []).append(model.id)
+        serving: dict[str, list[tuple[str, str]]] = {}
+        by_provider: dict[str, list[str]] = {}
+        for provider in provider_map.values():  # sorted by id: serving lists are in that order
+            for served in provider.served_models:
+                serving.setdefault(served.model_entity_id, []).append(
+                    (provider.id, served.served_model_name)
+                )
+                by_provider.setdefault(provider.id, []).append(served.model_entity_id)
+        set_(self, "_providers", MappingProxyType(provider_map))
+        set_(self, "_models", MappingProxyType(model_map))
+        set_(self, "_by_capability", {k: tuple(v) for k, v in by_capability.items()})
+        set_(self, "_by_provider", {k: tuple(sorted(set(v))) for k, v in by_provider.items()})
+        set_(self, "_serving", {k: tuple(v) for k, v in serving.items()})
+        set_(
+            self,
+            "_hash",
+            registry_hash(
+                [("Provider", p.id, p.config_hash) for p in provider_map.values()]
+                + [("Model", m.id, m.config_hash) for m in model_map.values()]
+            ),
+        )
+        set_(self, "_templates", {})
+        set_(self, "_template_lock", threading.Lock())
+        set_(self, "warnings", tuple(warnings))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Registry is immutable; load a new one to change it")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a Registry is immutable; load a new one to change it")
+
+    def __repr__(self) -> str:
+        return (
+            f"<Registry {len(self._providers)} providers, {len(self._models)} models, {self._hash}>"
+        )
+
+    def __len__(self) -> int:
+        return len(self._providers) + len(self._models)
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    @property
+    def hash(self) -> str:
+        """The registry hash over every (kind, id, config_hash), docs/config-hash.md."""
+        return self._hash
+
+    def provider(self, provider_id: str) -> Provider:
+        try:
+            return self._providers[provider_id]
+        except KeyError:
+            raise UnknownIdError("Provider", provider_id, self._providers) from None
+
+    def model(self, model_id: str) -> Model:
+        try:
+            return self._models[model_id]
+        except KeyError:
+            raise UnknownIdError("Model", model_id, self._models) from None
+
+    def providers(self) -> tuple[Provider, ...]:
+        """Every provider, sorted by id (disabled ones included)."""
+        return tuple(self._providers.values())
+
+    def models(
+        self,
+        *,
+        capability: str | None = None,
+        provider: str | None = None,
+        visible_to: Principal | None = None,
+    ) -> tuple[Model, ...]:
+        """Models sorted by id, filtered by every criterion given.
+
+        ``capability``: meta.capabilities has it set to true. ``provider``: the provider lists
+        the model in served_models (unknown provider ids raise). ``visible_to``: the principal
+        may use the model per its access_grants (docs/runtime.md).
+        """
+        ids: Iterable[str] = (
+            self._models if capability is None else self._by_capability.get(capability, ())
+        )
+        if provider is not None:
+            self.provider(provider)
+            served = set(self._by_provider.get(provider, ()))
+            ids = [i for i in ids if i in served]
+        found = [self._models[i] for i in ids if i in self._models]
+        if visible_to is not None:
+            found = [m for m in found if _grants_access(m, visible_to)]
+        return tuple(found)
+
+    def definitions(self) -> tuple[Provider | Model, ...]:
+        """Providers then models, each sorted by id."""
+        return (*self._providers.values(), *self._models.values())
+
+    def served_by(self, model_id: str) -> tuple[tuple[str, str], ...]:
+        """(provider id, served_model_name) of every provider listing the model, by provider id."""
+        self.model(model_id)
+        return self._serving.get(model_id, ())
+
+    # -- resolve ------------------------------------------------------------------------------
+
+    def resolve(
+        self,
+        model_id: str,
+        provider: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, str] | None = None,
+    ) -> Route:
+        """How to call ``model_id``; see docs/runtime.md for every rule applied.
+
+        ``secrets`` defaults to ``os.environ`` read now, at call time.
+        """
+        model = self.model(model_id)
+        chain = self._serving_chain(model)
+        served_model = chain[-1]
+        chosen, served_name = self._choose_provider(served_model, provider)
+        merged_body: dict[str, Any] = {}
+        merged_body.update(chosen.default_extra_body)
+        for link in reversed(chain):  # the base model's params first, the asked model's last
+            merged_body.update(link.params)
+        merged_body.update(body or {})
+        merged_body.update(chosen.required_extra_body)
+        merged_body["model"] = served_name
+        layers = [chosen.default_extra_headers, headers or {}, chosen.required_extra_headers]
+        auth = self._auth_header(chosen, os.environ if secrets is None else secrets)
+        if auth is not None:
+            layers.append(dict([auth]))
+        return Route(
+            provider_id=chosen.id,
+            model_id=model.id,
+            served_model_name=served_name,
+            base_url=chosen.host_url,
+            headers=MappingProxyType(_merge_headers(*layers)),
+            body=MappingProxyType(copy.deepcopy(merged_body)),
+        )
+
+    def _serving_chain(self, model: Model) -> list[Model]:
+        """``model`` and the base models up to the first one a provider lists."""
+        chain = [model]
+        current = model
+        while current.id not in self._serving:
+            if current.base_model_id is None:
+                raise RouteError(f"model {model.id} is served by no provider")
+            if any(link.id == current.base_model_id for link in chain):
+                raise RouteError(f"model {model.id}: base_model_id chain loops")
+            current = self.model(current.base_model_id)
+            chain.append(current)
+        for link in chain:
+            if not link.is_active:
+                what = "is inactive" if link is model else f"derives from inactive {link.id}"
+                raise RouteError(f"model {model.id} {what} (is_active: false); not routed")
+        return chain
+
+    def _choose_provider(self, model: Model, wanted: str | None) -> tuple[Provider, str]:
+        serving = self._serving[model.id]
+        if wanted is not None:
+            chosen = self.provider(wanted)
+            for provider_id, served_name in serving:
+                if provider_id == wanted:
+                    problem = self._unroutable(chosen, model.id, served_name)
+                    if problem:
+                        raise RouteError(f"provider {wanted} {problem}")
+                    return chosen, served_name
+            raise RouteError(f"provider {wanted} does not serve model {model.id}")
+        reasons = []
+        for provider_id, served_name in serving:
+            candidate = self._providers[provider_id]
+            problem = self._unroutable(candidate, model.id, served_name)
+            if problem is None:
+                return candidate, served_name
+            reasons.append(f"{provider_id} {problem}")
+        raise RouteError(f"no provider can serve model {model.id}: " + "; ".join(reasons))
+
+    @staticmethod
+    def _unroutable(provider: Provider, model_id: str, served_name: str) -> str | None:
+        if not provider.enabled:
+            return "is disabled (enabled: false)"
+        if not _enables(provider, model_id, served_name):
+            return f"does not list {served_name!r} in enabled_models"
+        return None
+
+    def _auth_header(
+        self, provider: Provider, secrets: Mapping[str, str]
+    ) -> tuple[str, str] | None:
+        custom = provider.custom_provider_config
+        secret_name = provider.api_key_secret_name
+        if secret_name is None or (custom is not None and custom.is_key_less):
+            return None
+        secret = secrets.get(secret_name)
+        if not secret:
+            raise MissingSecretError(provider.id, secret_name)
+        template = self._template(provider)
+        try:
+            rendered = template.render(auth_secret=secret)
+        except Exception as exc:  # a sandbox violation or undefined variable; never echo values
+            raise RouteError(
+                f"provider {provider.id}: auth_header_format cannot be rendered "
+                f"({exc.__class__.__name__})"
+            ) from None
+        name, sep, value = rendered.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or any(c in rendered for c in "\r\n\0"):
+            # The value came from the secret: say what is wrong, not what it holds.
+            raise RouteError(
+                f"provider {provider.id}: the auth header rendered with secret {secret_name!r} "
+                "is not one 'Header-Name: value' line (does the secret hold a line break?)"
+            )
+        return name, value
+
+    def _template(self, provider: Provider) -> Template:
+        compiled = self._templates.get(provider.id)
+        if compiled is None:
+            from jinja2 import StrictUndefined
+            from jinja2.sandbox import SandboxedEnvironment
+
+            with self._template_lock:
+                compiled = self._templates.get(provider.id)
+                if compiled is None:
+                    env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+                    try:
+                        compiled = env.from_string(provider.auth_header_format)
+                    except Exception as exc:
+                        raise RouteError(
+                            f"provider {provider.id}: auth_header_format is not a valid "
+                            f"template: {exc}"
+                        ) from None
+                    self._templates[provider.id] = compiled
+        return compiled
+
+    # -- snapshot -----------------------------------------------------------------------------
+
+    def write_snapshot(self, path: str | os.PathLike[str]) -> Path:
+        """Write every definition and its hash to one JSON file, atomically (docs/runtime.md)."""
+        from llmreg.snapshot import write_snapshot
+
+        return write_snapshot(self, Path(path))
+
+
+# -- loading a directory ------------------------------------------------------------------------
+
+
+def build_from_results(results: list[FileResult]) -> Registry:
+    """The Registry of checked files, or RegistryError with every diagnostic."""
+    from pydantic import ValidationError
+
+    from llmreg.diagnostics import pointer_join, sort_key
+    from llmreg.hashing import HashError, definition_from_data
+    from llmreg.models import Provider
+
+    providers: list[Provider] = []
+    models: list[Model] = []
+    for result in results:
+        if (
+            result.data is None
+            or result.kind is None
+            or any(d.severity == "error" for d in result.diagnostics)
+        ):
+            continue
+        try:
+            definition = definition_from_data(result.kind, result.data)
+        except ValidationError as exc:
+            # The exported schema accepted what pydantic refuses: report it like a schema error.
+            for error in exc.errors():
+                pointer = ""
+                for part in error["loc"]:
+                    pointer = pointer_join(pointer, part)
+                result.add("schema", error["msg"], pointer)
+            continue
+        try:
+            definition.config_hash  # noqa: B018 - computed now so a bad number is reported here
+        except HashError as exc:
+            result.add("schema", exc.message, exc.pointer)
+            continue
+        if isinstance(definition, Provider):
+            providers.append(definition)
+        else:
+            models.append(definition)
+    diagnostics = sorted((d for r in results for d in r.diagnostics), key=sort_key)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    if errors:
+        raise RegistryError(
+            f"the registry has {errors} error{'s' if errors != 1 else ''}",
+            diagnostics,
+            files_checked=len(results),
+        )
+    return Registry(providers, models, warnings=diagnostics)
+
+
+def load(root: str | os.PathLike[str]) -> Registry:
+    """Check and load a registry directory; raises RegistryError carrying every diagnostic.
+
+    The files go through the same pipeline as ``llmreg check`` (so the same findings);
+    warnings do not fail the load and are kept in ``Registry.warnings``.
+    """
+    from llmreg.check import check_registry
+
+    folder = Path(root)
+    if not folder.is_dir():
+        raise RegistryError(f"{folder} is not a directory")
+    return build_from_results(check_registry(folder))

@@ -1,0 +1,158 @@
+"""Snapshots: round trip, atomic write, verification of hashes, truncation and format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import llmreg
+from _runtime_registry import write_registry
+
+SECRETS = {"ACME_OPENAI_KEY": "k1", "ACME_AZURE_KEY": "k2"}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[llmreg.Registry, Path]:
+    reg = llmreg.load(write_registry(tmp_path / "reg"))
+    path = tmp_path / "out" / "registry.snapshot.json"
+    path.parent.mkdir()
+    reg.write_snapshot(path)
+    return reg, path
+
+
+def test_round_trip(built: tuple[llmreg.Registry, Path]) -> None:
+    reg, path = built
+    loaded = llmreg.load_snapshot(path)
+    assert loaded.hash == reg.hash
+    assert loaded.definitions() == reg.definitions()
+    for original, copy in zip(reg.definitions(), loaded.definitions(), strict=True):
+        assert copy.config_hash == original.config_hash
+        assert llmreg.config_hash(copy) == original.config_hash  # recomputed, not only trusted
+    assert llmreg.diff(reg, loaded).equal
+    assert loaded.resolve("acme/coder", secrets=SECRETS) == reg.resolve(
+        "acme/coder", secrets=SECRETS
+    )
+    assert [m.id for m in loaded.models(capability="vision")] == ["acme/gpt-4o"]
+
+
+def test_snapshot_content(built: tuple[llmreg.Registry, Path]) -> None:
+    reg, path = built
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["format"] == "llmreg-snapshot"
+    assert document["format_version"] == 1
+    assert document["llmreg_version"] == llmreg.__version__
+    assert document["registry_hash"] == reg.hash
+    assert document["count"] == len(document["definitions"]) == len(reg)
+    entry = next(d for d in document["definitions"] if d["id"] == "acme/openai")
+    assert json.loads(entry["canonical"])["api_key_secret_name"] == "ACME_OPENAI_KEY"
+    assert "k1" not in path.read_text()
+
+
+def test_atomic_write_leaves_no_temporary_file(built: tuple[llmreg.Registry, Path]) -> None:
+    reg, path = built
+    reg.write_snapshot(path)  # replacing an existing file
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    assert path.stat().st_mode & 0o044  # readable beyond the owner, unlike mkstemp's 0600
+
+
+def test_failed_write_keeps_the_old_file(
+    built: tuple[llmreg.Registry, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, path = built
+    before = path.read_bytes()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", broken_replace)
+    with pytest.raises(OSError):
+        reg.write_snapshot(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def _edit(path: Path, change: object) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)  # type: ignore[operator]
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+
+def test_tampered_definition_is_detected(built: tuple[llmreg.Registry, Path]) -> None:
+    _, path = built
+
+    def tamper(document: dict) -> None:  # type: ignore[type-arg]
+        entry = next(d for d in document["definitions"] if d["id"] == "acme/openai")
+        entry["canonical"] = entry["canonical"].replace("api.openai.com", "evil.example.com")
+
+    _edit(path, tamper)
+    with pytest.raises(llmreg.SnapshotError, match=r"Provider acme/openai.*config_hash"):
+        llmreg.load_snapshot(path)
+
+
+def test_consistent_tamper_of_one_hash_fails_the_registry_hash(
+    built: tuple[llmreg.Registry, Path],
+) -> None:
+    _, path = built
+
+    def tamper(document: dict) -> None:  # type: ignore[type-arg]
+        import hashlib
+
+        entry = next(d for d in document["definitions"] if d["id"] == "acme/openai")
+        entry["canonical"] = entry["canonical"].replace("api.openai.com", "evil.example.com")
+        digest = hashlib.sha256(entry["canonical"].encode()).hexdigest()
+        entry["config_hash"] = "sha256:" + digest
+
+    _edit(path, tamper)
+    with pytest.raises(llmreg.SnapshotError, match="registry_hash"):
+        llmreg.load_snapshot(path)
+
+
+def test_removed_entry_is_detected(built: tuple[llmreg.Registry, Path]) -> None:
+    _, path = built
+    _edit(path, lambda d: d["definitions"].pop())
+    with pytest.raises(llmreg.SnapshotError, match="truncated or edited"):
+        llmreg.load_snapshot(path)
+    _edit(path, lambda d: d.__setitem__("count", d["count"] - 1))
+    with pytest.raises(llmreg.SnapshotError, match="registry_hash"):
+        llmreg.load_snapshot(path)
+
+
+@pytest.mark.parametrize("keep", [0, 1, 100, -2])
+def test_truncation_is_detected(built: tuple[llmreg.Registry, Path], keep: int) -> None:
+    _, path = built
+    raw = path.read_bytes()
+    path.write_bytes(raw[:keep])
+    with pytest.raises(llmreg.SnapshotError, match="truncated"):
+        llmreg.load_snapshot(path)
+
+
+def test_wrong_format_and_version(built: tuple[llmreg.Registry, Path], tmp_path: Path) -> None:
+    _, path = built
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}')
+    with pytest.raises(llmreg.SnapshotError, match="not an llmreg snapshot"):
+        llmreg.load_snapshot(other)
+    _edit(path, lambda d: d.__setitem__("format_version", 99))
+    with pytest.raises(llmreg.SnapshotError, match="format_version 99"):
+        llmreg.load_snapshot(path)
+    with pytest.raises(llmreg.SnapshotError, match="cannot read"):
+        llmreg.load_snapshot(tmp_path / "missing.json")
+
+
+def test_invalid_definition_with_matching_hash_is_refused(
+    built: tuple[llmreg.Registry, Path],
+) -> None:
+    _, path = built
+
+    def tamper(document: dict) -> None:  # type: ignore[type-arg]
+        import hashlib
+
+        entry = next(d for d in document["definitions"] if d["id"] == "acme/mini")
+        entry["canonical"] = entry["canonical"].replace('"name":"mini"', '"name":"mini","x":1')
+        entry["config_hash"] = "sha256:" + hashlib.sha256(entry["canonical"].encode()).hexdigest()
+
+    _edit(path, tamper)
+    with pytest.raises(llmreg.SnapshotError, match="not a valid Model"):
+        llmreg.load_snapshot(path)
