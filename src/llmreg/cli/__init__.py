@@ -15,7 +15,6 @@ import traceback
 import click
 
 from llmreg import __version__
-from llmreg.cli import check, new, rules, schema
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -23,7 +22,39 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module is imported only when that command runs (or for --help): the pre-commit
+# hook runs `llmreg check FILE` on every commit, and importing the commands that build runtime
+# definitions would load pydantic for nothing (docs/performance.md).
+COMMANDS = {
+    "check": "llmreg.cli.check:command",
+    "schema": "llmreg.cli.schema:group",
+    "show": "llmreg.cli.show:command",
+    "list": "llmreg.cli.listing:command",
+    "diff": "llmreg.cli.diff:command",
+    "build": "llmreg.cli.build:command",
+    "hash": "llmreg.cli.hashes:command",
+    "rules": "llmreg.cli.rules:command",
+    "new": "llmreg.cli.new:group",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        import importlib
+
+        module_name, attribute = COMMANDS[cmd_name].split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        self.add_command(command, cmd_name)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="llmreg")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 @click.pass_context
@@ -31,12 +62,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Keep LLM provider and model definitions as reviewed, validated YAML files."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-
-
-cli.add_command(check.command)
-cli.add_command(schema.group)
-cli.add_command(rules.command)
-cli.add_command(new.group)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from llmreg.cache import open_cache
 from llmreg.check import run_check
 from llmreg.cli._settings import load_settings, registry_path
+from llmreg.cli.progress import Progress
 from llmreg.report import REPORTERS
 
 
@@ -38,11 +40,30 @@ from llmreg.report import REPORTERS
     help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml that "
     "has one, from the working directory upward].",
 )
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where results of unchanged files are kept [default: $LLMREG_CACHE_DIR, else the "
+    "user cache folder].",
+)
+@click.option("--no-cache", is_flag=True, help="Parse and validate every file again.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the files that must be checked [default: one per CPU, at most "
+    "8; one for a few hundred files or fewer].",
+)
 def command(
     paths: tuple[Path, ...],
     registry: Path | None,
     output_format: str | None,
     config: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    jobs: int | None,
 ) -> int:
     """Check definition files (PATHS: files or folders; default: the registry)."""
     settings = load_settings(config)
@@ -53,6 +74,16 @@ def command(
         raise click.UsageError(
             f"the registry folder {registry} does not exist; pass PATHS or --registry DIR"
         )
-    report = run_check(paths, registry, options=settings.options, settings=settings)
+    cache = None if no_cache else open_cache(cache_dir, settings.options)
+    with Progress(sys.stderr) as progress:
+        report = run_check(
+            paths,
+            registry,
+            options=settings.options,
+            cache=cache,
+            jobs=jobs,
+            progress=progress,
+            settings=settings,
+        )
     REPORTERS[output_format](report, sys.stdout)
     return 0 if report.ok else 1

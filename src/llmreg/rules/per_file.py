@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from llmreg import secrets
+from llmreg.constants import DEFAULT_AUTH_HEADER_FORMAT
 from llmreg.diagnostics import pointer_join
-from llmreg.models import DEFAULT_AUTH_HEADER_FORMAT
 from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
 
 

@@ -1,0 +1,258 @@
+"""A content-hash cache of the per-file stage of ``llmreg check``.
+
+An entry holds what the per-file stage produced for one file's bytes: its findings with their
+positions, the kind, the id of a Model document and the schema-valid data the cross-file rules
+read. The key is a hash of the bytes together with everything else the stage depends on (llmreg's
+version and code, the packaged schemas, the limits, the settings' fingerprint), so an entry is
+never reused for a different question.
+
+Entries are written to a temporary file and renamed into place, so two checks running at once
+never see half an entry. Each entry carries a SHA-256 of its payload and is decoded strictly: an
+entry that is truncated, corrupt or of another shape is ignored and recomputed, never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmreg.diagnostics import pointer_tokens
+
+# Bumped whenever the layout of an entry changes; it is part of every key and of the folder.
+FORMAT = 1
+_MAGIC = b"llmreg-cache-%d " % FORMAT
+ENV_VAR = "LLMREG_CACHE_DIR"
+_REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True)
+class StagedFinding:
+    """A finding of the per-file stage, placed in its file but not yet given a display path."""
+
+    rule: str
+    message: str
+    pointer: str
+    line: int
+    column: int
+    at_key: bool = False
+
+
+@dataclass
+class Staged:
+    """What the per-file stage produced for one file's bytes (picklable and cacheable)."""
+
+    findings: list[StagedFinding]
+    kind: str | None = None  # set when the document names a known kind
+    data: dict[str, Any] | None = None  # set only when the document passed the schema
+    model_id: str | None = None  # workspace/name of a Model document, valid or not
+
+
+def default_directory() -> Path:
+    """``$LLMREG_CACHE_DIR``, else the user cache folder of this operating system."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("llmreg", appauthor=False))
+
+
+def code_stamp() -> str:
+    """The version and a fingerprint of llmreg's own modules and packaged schemas.
+
+    A released version changes its number with its code, but an editable install does not: the
+    sizes and modification times of the modules make a changed rule invalidate old entries
+    without hashing the whole package on every run. The schemas are hashed by content.
+    """
+    from llmreg import __version__
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode())
+    for module in sorted(package.rglob("*.py")):
+        try:
+            stat = module.stat()
+        except OSError:
+            continue
+        relative = module.relative_to(package).as_posix()
+        digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    for schema in sorted((package / "_schemas").glob("*.json")):
+        try:
+            digest.update(schema.name.encode() + b"\0" + schema.read_bytes() + b"\0")
+        except OSError:
+            digest.update(schema.name.encode() + b"\0unreadable\0")
+    return digest.hexdigest()
+
+
+class Cache:
+    """Entries under ``directory``; ``salt`` holds everything besides the bytes in the key."""
+
+    def __init__(self, directory: Path, salt: str) -> None:
+        self.directory = directory
+        self.salt = salt.encode()
+        self.root = directory / f"v{FORMAT}"
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def for_run(cls, directory: Path, *parts: str) -> Cache:
+        """A cache whose keys depend on llmreg's code and on ``parts`` (limits, settings)."""
+        return cls(directory, "\0".join((code_stamp(), *parts)))
+
+    def key(self, raw: bytes) -> str:
+        digest = hashlib.sha256(self.salt)
+        digest.update(b"\0")
+        digest.update(raw)
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / key[2:]
+
+    def get(self, key: str) -> Staged | None:
+        """The entry for ``key``, or None when it is missing, unreadable or not trustworthy."""
+        try:
+            blob = self._path(key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        staged = decode(blob)
+        if staged is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return staged
+
+    def put(self, key: str, staged: Staged) -> None:
+        """Store an entry; a cache that cannot be written only makes the next check slower."""
+        blob = encode(staged)
+        if blob is None:
+            return
+        import tempfile  # only a check that computes something writes, so import it here
+
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(blob)
+            os.replace(temporary, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _redacted(data: dict[str, Any], pointers: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``data`` with the values at ``pointers`` (inline secrets) replaced.
+
+    The cross-file rules never read those values, so the cache need not keep a secret that a
+    file wrongly holds, even though the file itself still does.
+    """
+    copy: dict[str, Any] = json.loads(json.dumps(data))
+    for pointer in pointers:
+        tokens = pointer_tokens(pointer)
+        parent: Any = copy
+        for token in tokens[:-1]:
+            parent = _child(parent, token)
+        if tokens and isinstance(parent, dict) and tokens[-1] in parent:
+            parent[tokens[-1]] = _REDACTED
+        elif isinstance(parent, list) and tokens and _index(tokens[-1], parent) is not None:
+            parent[int(tokens[-1])] = _REDACTED
+    return copy
+
+
+def _index(token: str, items: list[Any]) -> int | None:
+    if token.isdigit() and int(token) < len(items):
+        return int(token)
+    return None
+
+
+def _child(value: Any, token: str) -> Any:
+    if isinstance(value, dict):
+        return value.get(token)
+    if isinstance(value, list) and (index := _index(token, value)) is not None:
+        return value[index]
+    return None
+
+
+def encode(staged: Staged) -> bytes | None:
+    """The bytes of an entry, or None for a result that cannot be stored as JSON."""
+    secret_pointers = [f.pointer for f in staged.findings if f.rule == "inline-secret"]
+    data = staged.data
+    try:
+        if data is not None and secret_pointers:
+            data = _redacted(data, secret_pointers)
+        payload = json.dumps(
+            {
+                "findings": [
+                    [f.rule, f.message, f.pointer, f.line, f.column, f.at_key]
+                    for f in staged.findings
+                ],
+                "kind": staged.kind,
+                "data": data,
+                "model_id": staged.model_id,
+            },
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+        ).encode()
+    except (TypeError, ValueError):
+        return None
+    return _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+def decode(blob: bytes) -> Staged | None:
+    """The entry in ``blob`` when it is intact and has exactly the expected shape; else None."""
+    header_end = len(_MAGIC) + 64
+    if not blob.startswith(_MAGIC) or blob[header_end : header_end + 1] != b"\n":
+        return None
+    payload = blob[header_end + 1 :]
+    if hashlib.sha256(payload).hexdigest().encode() != blob[len(_MAGIC) : header_end]:
+        return None
+    try:
+        entry = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or set(entry) != {"findings", "kind", "data", "model_id"}:
+        return None
+    kind, data, model_id, rows = entry["kind"], entry["data"], entry["model_id"], entry["findings"]
+    if kind not in (None, "Provider", "Model") or (kind is None and data is not None):
+        return None
+    if not (data is None or isinstance(data, dict)) or not isinstance(rows, list):
+        return None
+    if not (model_id is None or isinstance(model_id, str)):
+        return None
+    findings = []
+    for row in rows:
+        if not (
+            isinstance(row, list)
+            and len(row) == 6
+            and all(isinstance(v, str) for v in row[:3])
+            and all(type(v) is int and v >= 1 for v in row[3:5])
+            and isinstance(row[5], bool)
+        ):
+            return None
+        findings.append(StagedFinding(*row))
+    return Staged(findings=findings, kind=kind, data=data, model_id=model_id)
+
+
+def open_cache(directory: Path | None = None, options: object = None) -> Cache:
+    """The cache for a check run with ``options`` (settings with an ``options_fingerprint()``).
+
+    The source limits are fixed for the command line; the settings' fingerprint joins the key
+    because the settings decide some findings of the per-file stage.
+    """
+    from llmreg.source import DEFAULT_LIMITS
+
+    fingerprint = getattr(options, "options_fingerprint", None)
+    parts = [repr(DEFAULT_LIMITS)]
+    if callable(fingerprint):
+        parts.append(str(fingerprint()))
+    return Cache.for_run(directory or default_directory(), *parts)

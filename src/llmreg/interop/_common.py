@@ -1,0 +1,164 @@
+"""What the four converters share: errors, notes, secret scrubbing and default omission.
+
+Every converter builds a plain document and hands it to :func:`finish`, so the rules that keep
+secrets out and defaults omitted are written once, and mirror the checker's ``inline-secret``
+rule exactly: what passes here is never reported there.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from llmreg import secrets
+from llmreg.diagnostics import pointer_join
+
+Doc = dict[str, Any]
+Notes = list[str]
+
+HEADER_MAPS = ("default_extra_headers", "required_extra_headers")
+BODY_MAPS = ("default_extra_body", "required_extra_body", "params")
+
+
+class InteropError(ValueError):
+    """The payload or definition cannot be converted; the message is one line for the user."""
+
+
+def note(notes: Notes | None, message: str) -> None:
+    if notes is not None:
+        notes.append(message)
+
+
+def need_object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InteropError(f"{what} must be a JSON object, not {_json_type(value)}")
+    return value
+
+
+def optional_object(value: Any, what: str) -> dict[str, Any]:
+    """An optional object field: null means absent, anything but an object is an error."""
+    return {} if value is None else need_object(value, what)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def copy_set(source: dict[str, Any], target: Doc, keys: tuple[str, ...]) -> None:
+    """Copy the keys that are set (JSON null means "not set" and is omitted)."""
+    for key in keys:
+        if source.get(key) is not None:
+            target[key] = source[key]
+
+
+def drop_fields(
+    payload: dict[str, Any], fields: tuple[str, ...], notes: Notes | None, why: str
+) -> None:
+    present = [f for f in fields if f in payload]
+    if present:
+        note(notes, f"dropped {', '.join(present)}: {why}")
+
+
+def unknown_fields(payload: dict[str, Any], known: set[str], notes: Notes | None) -> None:
+    extra = sorted(k for k in payload if k not in known)
+    if extra:
+        note(notes, f"not imported (no llmreg field): {', '.join(extra)}")
+
+
+def secret_name(base: str, suffix: str) -> str:
+    """An environment-variable style secret name such as ``OPENAI_PROXY_PASSWORD``."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", base).strip("_").upper() or "PROVIDER"
+    if not (stem[0].isalpha() or stem[0] == "_"):
+        stem = "_" + stem
+    return f"{stem}_{suffix}"
+
+
+def _secret_in_value(value: str) -> str | None:
+    return secrets.key_shape(value) or secrets.url_credentials(value)
+
+
+def scrub(doc: Doc, notes: Notes | None) -> None:
+    """Remove every secret value the inline-secret rule would report, noting each removal."""
+    for name in HEADER_MAPS:
+        headers = doc.get(name)
+        if not isinstance(headers, dict):
+            continue
+        for header in list(headers):
+            value = headers[header]
+            named = header.lower() in secrets.CREDENTIAL_HEADERS
+            if named or (isinstance(value, str) and secrets.credential_in_header(value)):
+                del headers[header]
+                note(
+                    notes,
+                    f"dropped {name}.{header}: it carries a credential; set api_key_secret_name "
+                    "(and auth_header_format) to send the key from a secret instead",
+                )
+    for name in BODY_MAPS:
+        _scrub_credential_keys(doc.get(name), name, notes)
+    _scrub_shapes(doc, "", notes)
+
+
+def _scrub_credential_keys(value: Any, where: str, notes: Notes | None) -> None:
+    if isinstance(value, dict):
+        for key in list(value):
+            item = value[key]
+            if isinstance(item, str) and item and secrets.CREDENTIAL_KEYS.match(key):
+                del value[key]
+                note(notes, f"dropped {where}.{key}: it holds a credential, never imported")
+            else:
+                _scrub_credential_keys(item, f"{where}.{key}", notes)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _scrub_credential_keys(item, f"{where}[{index}]", notes)
+
+
+def _scrub_shapes(value: Any, pointer: str, notes: Notes | None) -> None:
+    if isinstance(value, dict):
+        for key in list(value):
+            item = value[key]
+            child = pointer_join(pointer, key)
+            if isinstance(item, str) and _secret_in_value(item):
+                del value[key]
+                note(notes, f"dropped {child}: the value looks like {_secret_in_value(item)}")
+            else:
+                _scrub_shapes(item, child, notes)
+    elif isinstance(value, list):
+        for index in reversed(range(len(value))):
+            item = value[index]
+            child = pointer_join(pointer, index)
+            if isinstance(item, str) and _secret_in_value(item):
+                del value[index]
+                note(notes, f"dropped {child}: the value looks like {_secret_in_value(item)}")
+            else:
+                _scrub_shapes(item, child, notes)
+
+
+def finish(doc: Doc, notes: Notes | None) -> Doc:
+    """Scrub secrets, then omit defaults and order keys as the model declares them.
+
+    A document the model rejects is returned as built (secrets scrubbed): the checker then
+    explains what is wrong with it, at its line, instead of a conversion error.
+    """
+    from pydantic import ValidationError
+
+    from llmreg.models import MODEL_BY_KIND
+
+    doc = copy.deepcopy(doc)  # it shares values with the caller's payload; scrub edits it
+    scrub(doc, notes)
+    try:
+        definition = MODEL_BY_KIND[doc["kind"]].model_validate(doc)
+    except ValidationError:
+        return doc
+    result: Doc = definition.model_dump(mode="json", exclude_defaults=True)
+    return result

@@ -1,0 +1,125 @@
+"""Open WebUI model <-> llmreg Model (docs/field-mapping.md, section 4).
+
+Ids: an Open WebUI id ``a/b`` is the llmreg id ``a/b``; an id without ``/`` lives in the
+workspace ``default``, in both directions and for ``base_model_id`` too, so that a model
+exported from ``default`` keeps the plain id Open WebUI users know it by.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from llmreg.interop._common import (
+    Doc,
+    InteropError,
+    Notes,
+    drop_fields,
+    finish,
+    need_object,
+    note,
+    optional_object,
+    unknown_fields,
+)
+
+KIND = "Model"
+DEFAULT_WORKSPACE = "default"
+SERVER_FIELDS = ("user_id", "write_access", "user", "created_at", "updated_at")
+META = ("description", "profile_image_url", "capabilities", "tags")
+FIELDS = ("display_name", "base_model_id", "params", "meta", "access_grants", "is_active")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_KNOWN = {"id", "name", "base_model_id", "params", "meta", "access_grants", "is_active"}
+
+
+def _split(ident: Any, what: str) -> tuple[str | None, str]:
+    if not isinstance(ident, str) or not ident:
+        raise InteropError(f"{what} must be a non-empty string")
+    parts = ident.split("/")
+    if len(parts) == 1:
+        workspace, name = None, parts[0]
+    elif len(parts) == 2:
+        workspace, name = parts[0], parts[1]
+    else:
+        raise InteropError(f"{what} {ident!r} has more than one '/'; llmreg ids are workspace/name")
+    for part in (workspace, name):
+        if part is not None and not _NAME.match(part):
+            raise InteropError(
+                f"{what} {ident!r} cannot be a llmreg id (only letters, digits, _ - . and one /)"
+            )
+    return workspace, name
+
+
+def suggested_workspace(payload: dict[str, Any]) -> str | None:
+    try:
+        workspace, _ = _split(payload.get("id"), "id")
+    except InteropError:
+        return None
+    return workspace or DEFAULT_WORKSPACE
+
+
+def _tags(value: Any) -> Any:
+    if not isinstance(value, list):
+        return value
+    return [t.get("name") if isinstance(t, dict) else t for t in value]
+
+
+def import_(
+    payload: dict[str, Any], *, workspace: str, name: str | None, notes: Notes | None = None
+) -> Doc:
+    need_object(payload, "an Open WebUI model")
+    if name is None:
+        _, name = _split(payload.get("id"), "id")
+    doc: Doc = {"kind": KIND, "workspace": workspace, "name": name}
+    if payload.get("name") is not None:
+        doc["display_name"] = payload["name"]
+    if payload.get("base_model_id"):
+        base_ws, base_name = _split(payload["base_model_id"], "base_model_id")
+        doc["base_model_id"] = f"{base_ws or DEFAULT_WORKSPACE}/{base_name}"
+    if payload.get("params"):
+        doc["params"] = payload["params"]
+    meta_in = optional_object(payload.get("meta"), "meta")
+    meta: Doc = {k: meta_in[k] for k in META if meta_in.get(k) is not None}
+    if "tags" in meta:
+        meta["tags"] = _tags(meta["tags"])
+    extra = sorted(k for k in meta_in if k not in META)
+    if extra:
+        note(notes, f"not imported (llmreg's meta has no such key): meta.{', meta.'.join(extra)}")
+    if meta:
+        doc["meta"] = meta
+    if payload.get("access_grants") is not None:
+        doc["access_grants"] = payload["access_grants"]
+    if payload.get("is_active") is not None:
+        doc["is_active"] = payload["is_active"]
+    drop_fields(payload, SERVER_FIELDS, notes, "observed or assigned by Open WebUI")
+    unknown_fields(payload, {*_KNOWN, *SERVER_FIELDS}, notes)
+    return finish(doc, notes)
+
+
+def _open_webui_id(ident: str) -> str:
+    workspace, _, name = ident.partition("/")
+    return name if workspace == DEFAULT_WORKSPACE else ident
+
+
+def export(definition: Doc, *, notes: Notes | None = None) -> dict[str, Any]:
+    if definition.get("kind") != KIND:
+        raise InteropError("Open WebUI models are made from Model definitions only")
+    out: dict[str, Any] = {
+        "id": _open_webui_id(f"{definition['workspace']}/{definition['name']}"),
+        "name": definition.get("display_name", definition["name"]),
+    }
+    if "base_model_id" in definition:
+        out["base_model_id"] = _open_webui_id(definition["base_model_id"])
+    out["params"] = dict(definition.get("params") or {})
+    meta = dict(definition.get("meta") or {})
+    if "tags" in meta:
+        meta["tags"] = [{"name": t} for t in meta["tags"]]
+    out["meta"] = meta
+    if "access_grants" in definition:
+        out["access_grants"] = [
+            {**g, "permission": g.get("permission", "read")} for g in definition["access_grants"]
+        ]
+    out["is_active"] = definition.get("is_active", True)
+    left_out = sorted(k for k in definition if k not in (*FIELDS, "kind", "workspace", "name"))
+    if left_out:
+        note(notes, f"not expressible in Open WebUI, left out: {', '.join(left_out)}")
+    return out
