@@ -35,6 +35,8 @@ COMMANDS = {
     "hash": "llmreg.cli.hashes:command",
     "rules": "llmreg.cli.rules:command",
     "new": "llmreg.cli.new:group",
+    "import": "llmreg.cli.importing:command",
+    "export": "llmreg.cli.exporting:command",
 }
 
 
