@@ -96,6 +96,7 @@ class Cache:
         self.directory = directory
         self.salt = salt.encode()
         self.root = directory / f"v{FORMAT}"
+        self._root_text = os.fspath(self.root)
         self.hits = 0
         self.misses = 0
 
@@ -110,13 +111,14 @@ class Cache:
         digest.update(raw)
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / key[2:]
+    def _path(self, key: str) -> str:
+        return os.path.join(self._root_text, key[:2], key[2:])
 
     def get(self, key: str) -> Staged | None:
         """The entry for ``key``, or None when it is missing, unreadable or not trustworthy."""
         try:
-            blob = self._path(key).read_bytes()
+            with open(self._path(key), "rb") as entry:
+                blob = entry.read()
         except OSError:
             self.misses += 1
             return None
@@ -135,9 +137,10 @@ class Cache:
         import tempfile  # only a check that computes something writes, so import it here
 
         target = self._path(key)
+        folder = os.path.dirname(target)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         except OSError:
             return
         try:

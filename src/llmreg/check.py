@@ -33,9 +33,10 @@ from llmreg.validate import check_document
 
 KIND_SCHEMAS = {"Provider": "provider", "Model": "model"}
 
-# Below this many files to compute, worker processes cost more to start and feed than they save
-# (measured with benchmarks/run.py on 2 cores: see docs/performance.md).
-PARALLEL_MIN_FILES = 300
+# Below this many files to compute, worker processes cost about what they save: measured on 2
+# cores with forked workers, 50 files take the same time with 1 or 2 jobs, 100 files 8 % less
+# with 2, 800 files 35 % less (docs/performance.md).
+PARALLEL_MIN_FILES = 100
 MAX_DEFAULT_JOBS = 8
 
 Progress = Callable[[int, int], None]
@@ -365,21 +366,32 @@ def stage_files(
         tick(1)
 
 
-def walk_registry(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Definition files under ``root`` (sorted), and the folders that could not be read."""
-    found: list[Path] = []
+def _walk(root: Path) -> tuple[list[tuple[str, ...]], list[tuple[Path, str]]]:
+    """The parts of each definition file's path below ``root``, sorted as paths sort, and the
+    folders that could not be read. Strings, not Paths: a large registry spends more time in
+    pathlib than in reading its cached results."""
+    found: list[tuple[str, ...]] = []
     errors: list[tuple[Path, str]] = []
 
     def on_error(exc: OSError) -> None:
         errors.append((Path(exc.filename or root), exc.strerror or str(exc)))
 
-    for folder, dirs, files in os.walk(root, onerror=on_error):
+    base = os.fspath(root)
+    for folder, dirs, files in os.walk(base, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        below = os.path.relpath(folder, base)
+        parts = () if below == os.curdir else tuple(below.split(os.sep))
         for name in files:
             if name.endswith(cross_file.YAML_SUFFIXES) and not name.startswith("."):
-                found.append(Path(folder, name))
+                found.append((*parts, name))
     found.sort()
     return found, errors
+
+
+def walk_registry(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Definition files under ``root`` (sorted), and the folders that could not be read."""
+    found, errors = _walk(root)
+    return [root.joinpath(*parts) for parts in found], errors
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -418,15 +430,23 @@ def check_registry(
     progress: Progress | None = None,
 ) -> list[FileResult]:
     """Check every file of a registry, with the cross-file rules."""
-    files, errors = walk_registry(root)
+    files, errors = _walk(root)
     cwd = Path.cwd().resolve()
     # one resolve for the root, not one per file: it is cheaper, and a file that is a symlink
     # loop is then reported when it is read instead of failing here
-    shown_root = Path(display_path(root, cwd))
+    shown_root = display_path(root, cwd)
+    prefix = "" if shown_root == os.curdir else os.path.join(shown_root, "")
+    base = os.path.join(os.fspath(root), "")
     results = []
-    for path in files:
-        rel = PurePosixPath(path.relative_to(root).as_posix())
-        results.append(FileResult(path=path, display=str(shown_root / rel), rel=rel))
+    for parts in files:
+        below = os.sep.join(parts)
+        results.append(
+            FileResult(
+                path=Path(base + below),
+                display=prefix + below,
+                rel=PurePosixPath("/".join(parts)),
+            )
+        )
     stage_files(results, limits, options=options, cache=cache, jobs=jobs, progress=progress)
     for folder, reason in errors:
         unreadable = FileResult(path=folder, display=display_path(folder, cwd), rel=None)

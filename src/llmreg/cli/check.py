@@ -54,7 +54,7 @@ from llmreg.report import REPORTERS
     type=click.IntRange(min=1),
     default=None,
     help="Worker processes for the files that must be checked [default: one per CPU, at most "
-    "8; one for a few hundred files or fewer].",
+    "8; one when fewer than 100 files must be computed].",
 )
 def command(
     paths: tuple[Path, ...],
