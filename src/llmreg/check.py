@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from llmreg import suppress
+from llmreg import fast_source, suppress
 from llmreg.cache import Cache, Staged, StagedFinding
 from llmreg.diagnostics import Diagnostic
 from llmreg.rules import cross_file, per_file, severity_of
@@ -136,14 +136,33 @@ def stage_bytes(
     """The per-file stage: read, parse, validate and run the per-file rules on one file's bytes.
 
     Pure: the result depends on ``raw``, ``limits``, ``options`` and llmreg's code only.
+    A plain file is read by the fast reader; a file with any finding is read again by the
+    reference reader, so that what is reported and where is the reference's.
     """
-    out = _Stage()
     try:
-        document = parse(read_text(raw, limits), limits)
+        text = read_text(raw, limits)
     except SourceError as exc:
+        out = _Stage()
         problem = exc.problem
         out.add_at(problem.rule, problem.message, problem.position, problem.pointer)
         return out.staged, None
+    data = fast_source.load(text, limits)
+    if data is not None:
+        staged, _document = _stage_document(Document(data=data), options)
+        if not staged.findings:
+            return staged, None
+    try:
+        document = parse(text, limits)
+    except SourceError as exc:
+        out = _Stage()
+        problem = exc.problem
+        out.add_at(problem.rule, problem.message, problem.position, problem.pointer)
+        return out.staged, None
+    return _stage_document(document, options)
+
+
+def _stage_document(document: Document, options: object) -> tuple[Staged, Document]:
+    out = _Stage()
     out.document = document
     data = document.data
     kind = data.get("kind")
@@ -499,12 +518,15 @@ def run_check(
     checked = 0
     for root, wanted in roots.items():
         whole = wanted == [root]
+        # result paths are the resolved root joined with names found below it, so plain string
+        # comparison selects them (resolving 10,000 paths costs more than checking them)
+        exact = {os.fspath(w) for w in wanted}
+        folders = tuple(os.path.join(os.fspath(w), "") for w in wanted)
         for result in check_registry(
             root, limits, options=options, cache=cache, jobs=jobs, progress=progress
         ):
-            if whole or any(
-                result.path.resolve() == w or _inside(result.path.resolve(), w) for w in wanted
-            ):
+            text = os.fspath(result.path)
+            if whole or text in exact or text.startswith(folders):
                 checked += 1
                 diagnostics.extend(result.diagnostics)
     if standalone:

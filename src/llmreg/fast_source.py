@@ -1,0 +1,102 @@
+"""A fast reader for the plain definition files that make up almost every registry.
+
+``llmreg.source`` is the reference reader: YAML 1.2 core schema built from libyaml's events, with
+positions, limits, duplicate keys, tags and YAML 1.1 ambiguities. Its event loop costs about a
+millisecond per file. ``yaml-rs`` (Rust, YAML 1.2) reads the same file in a few dozen
+microseconds but keeps no positions and resolves a few things differently, so it is used only
+for text where it is known to agree, and its answer is checked:
+
+- the text has none of the features where the two could differ or where the reference reports
+  something: tags (``!``), anchors and aliases (``&``, ``*``), merge keys, directives, more than
+  one document, tabs, characters YAML does not allow, and plain numbers written with a sign and
+  a base prefix, leading zeros, underscores, colons or an exponent (``-0x1F``, ``017``,
+  ``1_000``, ``1:20``, ``1e3``);
+- yaml-rs turns a YYYY-MM-DD scalar into a date even when it is quoted, where the reference
+  keeps the text: such a date is written back as its ISO text, which is the text itself as long
+  as every date in the file has two-digit months and days (``2027-1-5`` sends the file to the
+  reference, and so does any timestamp);
+- the result is otherwise plain JSON data, has string keys only, finite numbers, no string
+  that a YAML 1.1 reader would take for something else, and stays within the limits.
+
+Anything else returns None and the reference reads the file. The stage also reruns a file with
+the reference whenever it has a finding, so positions always come from the reference.
+``tests/test_fast_source.py`` compares both readers on the golden examples, the bundled and
+generated registries and the cases above.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from typing import Any
+
+from llmreg.source import DEFAULT_LIMITS, Limits, yaml11_reading
+
+_RISKY = re.compile(
+    r"[!&*\t]|<<|^%|^---|^\.\.\."
+    r"|(?:^|[\s:\[,{])[-+]?(?:0[0-9]|[0-9][0-9.]*[_:eExXoObB])"
+    r"|(?<![0-9])[0-9]{4}-(?:[0-9]-|[0-9]{2}-[0-9](?![0-9]))"
+    # what YAML does not allow in a stream, which the reference reports, and the line breaks of
+    # YAML 1.1 (NEL, LS, PS) that libyaml honours and YAML 1.2 readers do not
+    "|[^\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
+    re.MULTILINE,
+)
+
+
+def _plain(data: Any, limits: Limits) -> bool:
+    """JSON data with string keys, finite numbers, no YAML 1.1 look-alikes, within limits.
+
+    Dates (see the module's notes) are replaced by their ISO text on the way.
+    """
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        kind = type(item)
+        if kind is dict:
+            if depth >= limits.max_depth:
+                return False
+            for key, value in item.items():
+                if type(key) is not str:
+                    return False
+                if type(value) is datetime.date:
+                    item[key] = value = value.isoformat()
+                nodes += 1
+                stack.append((value, depth + 1))
+        elif kind is list:
+            if depth >= limits.max_depth:
+                return False
+            for index, value in enumerate(item):
+                if type(value) is datetime.date:
+                    item[index] = value = value.isoformat()
+                stack.append((value, depth + 1))
+        elif kind is str:
+            if yaml11_reading(item) is not None:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif item is not None and kind is not int and kind is not bool:
+            return False  # a date, a timestamp, bytes: the reference reads them otherwise
+        if nodes > limits.max_nodes:
+            return False
+    return True
+
+
+def load(text: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any] | None:
+    """The data of a plain definition file, or None: read it with ``llmreg.source``."""
+    if _RISKY.search(text):
+        return None
+    try:
+        import yaml_rs
+    except ImportError:  # pragma: no cover - a platform without a yaml-rs wheel
+        return None
+    try:
+        data = yaml_rs.loads(text)
+    except Exception:  # any refusal: the reference reader says what is wrong, with a position
+        return None
+    if type(data) is not dict or not _plain(data, limits):
+        return None
+    return data
