@@ -6,12 +6,15 @@ constructs where yaml-rs and the reference are known to differ.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from llmreg import fast_source
+from llmreg import fast_source, source
 from llmreg.source import SourceError, parse, read_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,3 +133,16 @@ def test_quoted_dates_stay_text() -> None:
         "kind": "Model",
         "d": "2027-11-05",
     }
+
+
+YAML11_PATTERNS = [v for k, v in vars(source).items() if k.startswith("_YAML11")]
+
+
+@pytest.mark.parametrize("pattern", YAML11_PATTERNS, ids=lambda p: p.pattern)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_the_string_prefilter_keeps_every_yaml11_look_alike(
+    pattern: re.Pattern[str], data: st.DataObject
+) -> None:
+    text = data.draw(st.from_regex(pattern, fullmatch=True))
+    assert len(text) <= 5 or text[:1] in fast_source._NUMBER_START
