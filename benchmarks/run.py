@@ -252,12 +252,19 @@ def _load_figures(
             file=sys.stderr,
         )
         return None, None, None, None
+    load_rss = max(p["rss_mb"] for p in loads)
+    snapshot_rss = max(p["rss_mb"] for p in snaps)
+    print(
+        f"peak RSS: {load_rss:.1f} MB after llmreg.load(), "
+        f"{snapshot_rss:.1f} MB after llmreg.load_snapshot()",
+        file=sys.stderr,
+    )
     return (
         statistics.median(p["load_s"] for p in loads),
         statistics.median(p["load_s"] for p in snaps),
         statistics.median(p["lookup_ns"] for p in snaps),
         # the larger of the two: a registry loaded from YAML is the heavier case
-        max(max(p["rss_mb"] for p in loads), max(p["rss_mb"] for p in snaps)),
+        max(load_rss, snapshot_rss),
     )
 
 
