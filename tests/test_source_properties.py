@@ -30,7 +30,7 @@ json_text = st.text(
 json_scalars = (
     st.none()
     | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63)
+    | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)  # JSON-exact integers
     | st.floats(allow_nan=False, allow_infinity=False)
     | json_text
 )

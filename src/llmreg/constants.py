@@ -6,3 +6,8 @@
 from __future__ import annotations
 
 DEFAULT_AUTH_HEADER_FORMAT = "Authorization: Bearer {{ auth_secret }}"
+
+# RFC 8785 (config_hash) and most JSON readers hold numbers as IEEE 754 doubles: an integer is
+# exact only strictly inside +-2**53 (the bound rfc8785 enforces), so a larger one would be
+# read, hashed or compared as another number.
+SAFE_INTEGER = 2**53

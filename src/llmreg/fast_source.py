@@ -31,6 +31,7 @@ import math
 import re
 from typing import Any
 
+from llmreg.constants import SAFE_INTEGER
 from llmreg.source import DEFAULT_LIMITS, Limits, yaml11_reading
 
 # Checked with plain substring tests and small anchored patterns: one regular expression with all
@@ -96,6 +97,9 @@ def _plain(data: Any, limits: Limits) -> bool:
                 return False
         elif kind is float:
             if not math.isfinite(item):
+                return False
+        elif kind is int:
+            if not -SAFE_INTEGER < item < SAFE_INTEGER:
                 return False
         elif item is not None and kind is not int and kind is not bool:
             return False  # a date, a timestamp, bytes: the reference reads them otherwise

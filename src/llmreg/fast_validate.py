@@ -28,8 +28,9 @@ import re
 from functools import cache
 from typing import Any
 
+from llmreg.constants import SAFE_INTEGER
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-_EXACT_INT = 2**53
 
 
 def _is_date(text: str) -> bool:
@@ -107,10 +108,10 @@ def _needs_shift(value: Any) -> bool:
             if not math.isfinite(item):
                 raise _Declined  # JSON has no such number; the reader reports it anyway
             if item.is_integer():
-                if not -_EXACT_INT < item < _EXACT_INT:
+                if not -SAFE_INTEGER < item < SAFE_INTEGER:
                     raise _Declined
                 found = True
-        elif kind is int and not -_EXACT_INT < item < _EXACT_INT:
+        elif kind is int and not -SAFE_INTEGER < item < SAFE_INTEGER:
             raise _Declined
     return found
 

@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from llmreg.constants import SAFE_INTEGER
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -26,9 +28,6 @@ if TYPE_CHECKING:
 
 ALGORITHM = "sha256"
 PREFIX = ALGORITHM + ":"
-# RFC 8785 numbers are IEEE 754 doubles; integers are exact only strictly inside +-2**53
-# (the bound rfc8785 enforces).
-SAFE_INTEGER = 2**53
 
 
 class HashError(ValueError):

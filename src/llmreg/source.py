@@ -23,6 +23,7 @@ from typing import Any, cast
 import yaml
 from yaml import events as ev
 
+from llmreg.constants import SAFE_INTEGER
 from llmreg.diagnostics import pointer_join
 
 try:  # libyaml's C parser when PyYAML was built with it, else the pure-Python one
@@ -112,6 +113,14 @@ def yaml11_reading(text: str) -> str | None:
         return "a YAML 1.1 reader takes it as a number"
     if _YAML11_AS_STRING.match(text):
         return "a YAML 1.1 reader takes it as a string, not a number"
+    return None
+
+
+def _not_json_number(value: object) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not a finite number"
+    if type(value) is int and not -SAFE_INTEGER < value < SAFE_INTEGER:
+        return "an integer beyond the exact JSON range of +-(2**53 - 1)"
     return None
 
 
@@ -321,12 +330,12 @@ class _Builder:
             note = yaml11_reading(text)
             if note is not None:
                 self.doc.yaml11[self._child_pointer()] = note
-            if isinstance(value, float) and not math.isfinite(value):
+            why = _not_json_number(value)
+            if why is not None:
                 self.doc.problems.append(
                     SourceProblem(
                         "schema",
-                        f"{text} is not a finite number; definitions hold JSON-compatible "
-                        "values only",
+                        f"{text} is {why}; definitions hold JSON-compatible values only",
                         pos,
                         self._child_pointer(),
                         fatal=False,

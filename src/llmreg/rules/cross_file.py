@@ -155,5 +155,6 @@ def run(files: Sequence[Facts], defined_models: set[str]) -> list[CrossFinding]:
     in_registry = [f for f in files if f.rel is not None]
     found.extend(duplicate_ids(in_registry))
     if in_registry:
-        found.extend(references(in_registry, defined_models | {f.id for f in in_registry}))
+        valid_models = {f.id for f in in_registry if f.kind == "Model"}
+        found.extend(references(in_registry, defined_models | valid_models))
     return found
