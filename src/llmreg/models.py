@@ -15,7 +15,7 @@ import datetime as _dt
 import functools
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from typing_extensions import Self
@@ -25,34 +25,6 @@ from llmreg.constants import DEFAULT_AUTH_HEADER_FORMAT
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.-]+$"
 ENTITY_ID_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 
-PROVIDER_TYPES = (
-    "openai",
-    "azure",
-    "azure_ai_foundry",
-    "anthropic",
-    "bedrock",
-    "cohere",
-    "vertex",
-    "vllm",
-    "mistral",
-    "ollama",
-    "groq",
-    "sgl",
-    "parasail",
-    "perplexity",
-    "replicate",
-    "cerebras",
-    "gemini",
-    "openrouter",
-    "elevenlabs",
-    "huggingface",
-    "nebius",
-    "xai",
-    "runway",
-    "fireworks",
-    "nim",
-    "custom",
-)
 ProviderType = Literal[
     "openai",
     "azure",
@@ -81,34 +53,8 @@ ProviderType = Literal[
     "nim",
     "custom",
 ]
+PROVIDER_TYPES: tuple[str, ...] = get_args(ProviderType)
 
-REQUEST_TYPES = (
-    "list_models",
-    "text_completion",
-    "text_completion_stream",
-    "chat_completion",
-    "chat_completion_stream",
-    "responses",
-    "responses_stream",
-    "count_tokens",
-    "embedding",
-    "speech",
-    "speech_stream",
-    "transcription",
-    "transcription_stream",
-    "image_generation",
-    "image_generation_stream",
-    "batch_create",
-    "batch_list",
-    "batch_retrieve",
-    "batch_cancel",
-    "batch_results",
-    "file_upload",
-    "file_list",
-    "file_retrieve",
-    "file_delete",
-    "file_content",
-)
 RequestType = Literal[
     "list_models",
     "text_completion",
@@ -136,6 +82,7 @@ RequestType = Literal[
     "file_delete",
     "file_content",
 ]
+REQUEST_TYPES: tuple[str, ...] = get_args(RequestType)
 
 Modality = Literal["text", "image", "audio", "video", "file", "embedding"]
 

@@ -28,6 +28,18 @@ def registry_option(func: F) -> F:
     )(func)
 
 
+def text_or_json_option(help_text: str) -> Callable[[F], F]:
+    """The --format option of the runtime commands (text or json)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def open_registry(path: Path, *, invalid_exit: int = EXIT_FINDINGS) -> Registry:
     """Load a folder or snapshot; on failure print why and exit with ``invalid_exit``.
 

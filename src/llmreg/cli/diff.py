@@ -7,19 +7,14 @@ from pathlib import Path
 
 import click
 
-from llmreg.cli._runtime import EXIT_USAGE, open_registry
+from llmreg.cli._runtime import EXIT_USAGE, open_registry, text_or_json_option
 
 
 @click.command("diff")
 @click.argument("old", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: '+ KIND ID' (added), '- KIND ID' (removed), '~ KIND ID' (changed); json.",
+@text_or_json_option(
+    "text: '+ KIND ID' (added), '- KIND ID' (removed), '~ KIND ID' (changed); json."
 )
 def command(old: Path, new: Path, output_format: str) -> int:
     """Compare two registries (folders or snapshots) by config_hash.

@@ -7,18 +7,13 @@ from pathlib import Path
 
 import click
 
-from llmreg.cli._runtime import open_registry, registry_option
+from llmreg.cli._runtime import open_registry, registry_option, text_or_json_option
 
 
 @click.command("hash")
 @registry_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: 'KIND ID sha256:...' per definition, then 'registry PATH sha256:...'; json.",
+@text_or_json_option(
+    "text: 'KIND ID sha256:...' per definition, then 'registry PATH sha256:...'; json."
 )
 def command(registry: Path, output_format: str) -> int:
     """Print config hashes (docs/config-hash.md). An invalid registry prints its diagnostics

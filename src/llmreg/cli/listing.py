@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from llmreg.cli._runtime import open_registry, registry_option, unknown_id
+from llmreg.cli._runtime import open_registry, registry_option, text_or_json_option, unknown_id
 
 
 @click.command("list")
@@ -15,14 +15,7 @@ from llmreg.cli._runtime import open_registry, registry_option, unknown_id
 @click.option("--capability", help="Only models with this capability set to true.")
 @click.option("--provider", "provider_id", metavar="ID", help="Only models this provider serves.")
 @registry_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: 'KIND ID' per line (with 'disabled'/'inactive' when so); json: a list.",
-)
+@text_or_json_option("text: 'KIND ID' per line (with 'disabled'/'inactive' when so); json: a list.")
 def command(
     kind: str | None,
     capability: str | None,
