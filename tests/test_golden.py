@@ -172,6 +172,14 @@ def test_a_directory_read_as_a_file_is_a_read_error(tmp_path: Path) -> None:
     assert [(d.line, d.column, d.rule) for d in result.diagnostics] == [(1, 1, "read-error")]
 
 
+def test_a_folder_named_like_a_definition_in_a_registry_is_a_read_error(tmp_path: Path) -> None:
+    registry = _registry(tmp_path)
+    (registry / "default" / "models" / "gpt-4o.yaml").mkdir()
+    report = run_check([], registry)
+    assert _rules_at(report) == [("gpt-4o.yaml", 1, 1, "read-error")]
+    assert not report.ok
+
+
 def test_file_over_the_size_limit_is_a_yaml_limit(tmp_path: Path) -> None:
     registry = _registry(tmp_path)
     target = registry / "default" / "models" / "m.yaml"

@@ -397,9 +397,13 @@ def _walk(root: Path) -> tuple[list[tuple[str, ...]], list[tuple[Path, str]]]:
 
     base = os.fspath(root)
     for folder, dirs, files in os.walk(base, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         below = os.path.relpath(folder, base)
         parts = () if below == os.curdir else tuple(below.split(os.sep))
+        visible = [d for d in dirs if not d.startswith(".")]
+        # a folder named like a definition is taken as one, so reading it is reported
+        # (read-error) instead of the definition silently not being checked
+        found.extend((*parts, d) for d in visible if d.endswith(cross_file.YAML_SUFFIXES))
+        dirs[:] = sorted(d for d in visible if not d.endswith(cross_file.YAML_SUFFIXES))
         for name in files:
             if name.endswith(cross_file.YAML_SUFFIXES) and not name.startswith("."):
                 found.append((*parts, name))
