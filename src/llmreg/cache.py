@@ -134,22 +134,14 @@ class Cache:
         blob = encode(staged)
         if blob is None:
             return
-        import tempfile  # only a check that computes something writes, so import it here
+        _write_atomic(self._path(key), blob)
 
-        target = self._path(key)
-        folder = os.path.dirname(target)
-        try:
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        except OSError:
-            return
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(blob)
-            os.replace(temporary, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    def index(self, registry_root: str) -> RegistryIndex:
+        """The packed index of the registry at ``registry_root`` (an absolute path)."""
+        digest = hashlib.sha256(self.salt)
+        digest.update(b"\0index\0" + os.fsencode(registry_root))
+        path = os.path.join(self._root_text, "index", digest.hexdigest())
+        return RegistryIndex(path, _read_index(path))
 
 
 def _redacted(data: dict[str, Any], pointers: Sequence[str]) -> dict[str, Any]:
@@ -185,44 +177,66 @@ def _child(value: Any, token: str) -> Any:
     return None
 
 
-def encode(staged: Staged) -> bytes | None:
-    """The bytes of an entry, or None for a result that cannot be stored as JSON."""
+def _payload(staged: Staged) -> dict[str, Any] | None:
+    """The JSON-ready form of ``staged`` (inline secrets redacted), or None when it has none."""
     secret_pointers = [f.pointer for f in staged.findings if f.rule == "inline-secret"]
     data = staged.data
     try:
         if data is not None and secret_pointers:
             data = _redacted(data, secret_pointers)
-        payload = json.dumps(
-            {
-                "findings": [
-                    [f.rule, f.message, f.pointer, f.line, f.column, f.at_key]
-                    for f in staged.findings
-                ],
-                "kind": staged.kind,
-                "data": data,
-                "model_id": staged.model_id,
-            },
-            ensure_ascii=False,
-            allow_nan=False,
-            separators=(",", ":"),
-        ).encode()
+    except (TypeError, ValueError):
+        return None
+    return {
+        "findings": [
+            [f.rule, f.message, f.pointer, f.line, f.column, f.at_key] for f in staged.findings
+        ],
+        "kind": staged.kind,
+        "data": data,
+        "model_id": staged.model_id,
+    }
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def encode(staged: Staged) -> bytes | None:
+    """The bytes of an entry, or None for a result that cannot be stored as JSON."""
+    entry = _payload(staged)
+    if entry is None:
+        return None
+    try:
+        payload = _dumps(entry)
     except (TypeError, ValueError):
         return None
     return _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
 
 
-def decode(blob: bytes) -> Staged | None:
-    """The entry in ``blob`` when it is intact and has exactly the expected shape; else None."""
-    header_end = len(_MAGIC) + 64
-    if not blob.startswith(_MAGIC) or blob[header_end : header_end + 1] != b"\n":
+def _checked(blob: bytes, magic: bytes) -> bytes | None:
+    """The payload of ``blob`` when it starts with ``magic`` and its checksum holds."""
+    header_end = len(magic) + 64
+    if not blob.startswith(magic) or blob[header_end : header_end + 1] != b"\n":
         return None
     payload = blob[header_end + 1 :]
-    if hashlib.sha256(payload).hexdigest().encode() != blob[len(_MAGIC) : header_end]:
+    if hashlib.sha256(payload).hexdigest().encode() != blob[len(magic) : header_end]:
+        return None
+    return payload
+
+
+def decode(blob: bytes) -> Staged | None:
+    """The entry in ``blob`` when it is intact and has exactly the expected shape; else None."""
+    payload = _checked(blob, _MAGIC)
+    if payload is None:
         return None
     try:
         entry = json.loads(payload)
     except ValueError:
         return None
+    return _staged(entry)
+
+
+def _staged(entry: object) -> Staged | None:
+    """The Staged that a decoded entry describes, when it has exactly the expected shape."""
     if not isinstance(entry, dict) or set(entry) != {"findings", "kind", "data", "model_id"}:
         return None
     kind, data, model_id, rows = entry["kind"], entry["data"], entry["model_id"], entry["findings"]
@@ -246,16 +260,157 @@ def decode(blob: bytes) -> Staged | None:
     return Staged(findings=findings, kind=kind, data=data, model_id=model_id)
 
 
+# -- the packed index of one registry -----------------------------------------------------------
+
+_INDEX_MAGIC = b"llmreg-index-%d " % FORMAT
+
+# A file whose modification time is this close to the moment it was looked at may still change
+# within the same timestamp tick (coarse file systems count whole seconds, some two), so its
+# (size, mtime, ctime, inode) is not trusted on the next run: it is read and hashed again.
+SETTLE_NS = 3_000_000_000
+
+Signature = tuple[int, int, int, int]
+
+
+def signature(stat: os.stat_result) -> Signature:
+    """What must stay equal for a file to be taken as unchanged without reading it."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+class RegistryIndex:
+    """One file per registry folder: each definition file's signature, content key and result.
+
+    A warm check then reads this one file and stats the definition files instead of reading,
+    hashing and decoding one entry per file. A signature is trusted alone only when the file
+    had settled (``SETTLE_NS``) at the time it was recorded; otherwise the file is hashed and
+    its key compared. An index that is missing, truncated or tampered with counts as empty.
+
+    The layout is one line per file, ``name TAB size TAB mtime TAB ctime TAB inode TAB key TAB
+    settled TAB entry-JSON``, under a checksum of the whole: a line is split only when its file
+    is looked up, and a run that changed one file writes the other lines back untouched instead
+    of encoding every entry again.
+    """
+
+    def __init__(self, path: str, lines: dict[str, bytes]) -> None:
+        self.path = path
+        self._old = lines
+        self._new: dict[str, bytes] = {}
+        self._changed = False
+
+    def _fields(self, name: str) -> list[bytes] | None:
+        line = self._old.get(name)
+        if line is None:
+            return None
+        fields = line.split(b"\t", 7)
+        return fields if len(fields) == 8 else None
+
+    def trusted(self, name: str, sig: Signature) -> Staged | None:
+        """The result for ``name`` when its recorded signature is ``sig`` and had settled."""
+        fields = self._fields(name)
+        if fields is None or fields[6] != b"1":
+            return None
+        try:
+            if tuple(int(f) for f in fields[1:5]) != sig:
+                return None
+        except ValueError:
+            return None
+        staged = _entry(fields[7])
+        if staged is not None:
+            self._new[name] = self._old[name]
+        return staged
+
+    def by_key(self, name: str, key: str) -> Staged | None:
+        """The result recorded for ``name`` when its content key is ``key`` (the file changed
+        its signature but not its bytes, e.g. after a checkout)."""
+        fields = self._fields(name)
+        if fields is None or fields[5] != key.encode():
+            return None
+        return _entry(fields[7])
+
+    def record(self, name: str, sig: Signature, key: str, staged: Staged, seen_ns: int) -> None:
+        """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read."""
+        if "\t" in name or "\n" in name:
+            return  # such a name cannot be a field; its file is read on every run instead
+        entry = _payload(staged)
+        if entry is None:
+            return
+        try:
+            payload = _dumps(entry)
+        except (TypeError, ValueError):
+            return
+        settled = sig[1] <= seen_ns - SETTLE_NS and sig[2] <= seen_ns - SETTLE_NS
+        head = "\t".join((name, *map(str, sig), key, "1" if settled else "0"))
+        try:
+            self._new[name] = head.encode() + b"\t" + payload
+        except UnicodeEncodeError:
+            return  # a name that is not UTF-8 on disk: read on every run instead
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the index when it differs from what was read; atomically, never half."""
+        if not self._changed and self._new.keys() == self._old.keys():
+            return
+        body = b"\n".join(self._new[name] for name in sorted(self._new))
+        digest = hashlib.sha256(body).hexdigest().encode()
+        _write_atomic(self.path, _INDEX_MAGIC + digest + b"\n" + body)
+
+
+def _entry(payload: bytes) -> Staged | None:
+    try:
+        return _staged(json.loads(payload))
+    except ValueError:
+        return None
+
+
+def _read_index(path: str) -> dict[str, bytes]:
+    try:
+        with open(path, "rb") as handle:
+            blob = handle.read()
+    except OSError:
+        return {}
+    body = _checked(blob, _INDEX_MAGIC)
+    if not body:
+        return {}
+    lines: dict[str, bytes] = {}
+    for line in body.split(b"\n"):
+        name, _tab, _rest = line.partition(b"\t")
+        try:
+            lines[name.decode()] = line
+        except UnicodeDecodeError:
+            return {}
+    return lines
+
+
+def _write_atomic(target: str, blob: bytes) -> None:
+    """Write to a temporary file beside ``target`` and rename it into place; a cache that
+    cannot be written only makes the next check slower."""
+    import tempfile  # only a check that computes something writes, so import it here
+
+    folder = os.path.dirname(target)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(blob)
+        os.replace(temporary, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
 def open_cache(directory: Path | None = None, options: object = None) -> Cache:
     """The cache for a check run with ``options`` (settings with an ``options_fingerprint()``).
 
-    The source limits are fixed for the command line; the settings' fingerprint joins the key
-    because the settings decide some findings of the per-file stage.
+    The settings' fingerprint joins the key because the settings decide some findings of the
+    per-file stage. The command line always uses the source module's default limits; that
+    module's size and modification time are in ``code_stamp()``, which covers them without
+    importing the YAML reader on a run that the cache answers entirely.
     """
-    from llmreg.source import DEFAULT_LIMITS
-
     fingerprint = getattr(options, "options_fingerprint", None)
-    parts = [repr(DEFAULT_LIMITS)]
+    parts = ["default-limits"]
     if callable(fingerprint):
         parts.append(str(fingerprint()))
     return Cache.for_run(directory or default_directory(), *parts)

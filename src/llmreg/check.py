@@ -13,23 +13,20 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from llmreg import fast_source, suppress
-from llmreg.cache import Cache, Staged, StagedFinding
+from llmreg import suppress
+from llmreg.cache import Cache, RegistryIndex, Signature, Staged, StagedFinding, signature
 from llmreg.diagnostics import Diagnostic
-from llmreg.rules import cross_file, per_file, severity_of
-from llmreg.settings import DEFAULT_OPTIONS, DEFAULT_SETTINGS, CheckOptions, Settings
-from llmreg.source import (
-    DEFAULT_LIMITS,
-    Document,
-    Limits,
-    Position,
-    SourceError,
-    parse,
-    read_text,
-)
-from llmreg.validate import check_document
+from llmreg.rules import cross_file, severity_of
+from llmreg.settings import DEFAULT_SETTINGS, Settings
+
+if TYPE_CHECKING:
+    from llmreg.source import Document, Limits
+
+# The readers, the validators and the per-file rules are imported on first use: a check that
+# the cache answers entirely needs none of them, and importing PyYAML, jsonschema and the
+# compiled readers is most of such a run's start-up (docs/performance.md).
 
 KIND_SCHEMAS = {"Provider": "provider", "Model": "model"}
 
@@ -40,6 +37,41 @@ PARALLEL_MIN_FILES = 100
 MAX_DEFAULT_JOBS = 8
 
 Progress = Callable[[int, int], None]
+
+
+class Located(Protocol):
+    """A place in a file: ``llmreg.source.Position`` or ``Place``."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+
+class Place(NamedTuple):
+    """A 1-based line and column, for findings placed without the reference reader."""
+
+    line: int
+    column: int
+
+
+START = Place(1, 1)
+
+
+def parse(text: str, limits: Limits | None = None) -> Document:
+    """The reference reader, with positions."""
+    from llmreg import source
+
+    return source.parse(text, source.DEFAULT_LIMITS if limits is None else limits)
+
+
+def _default_limits(limits: Limits | None) -> Limits:
+    if limits is not None:
+        return limits
+    from llmreg.source import DEFAULT_LIMITS
+
+    return DEFAULT_LIMITS
 
 
 @dataclass
@@ -60,6 +92,8 @@ class FileResult:
     def _positions(self) -> Document | None:
         """The document with positions, read again once when the stage ran elsewhere."""
         if self.document is None and not self._reread:
+            from llmreg.source import SourceError, read_text
+
             self._reread = True
             try:
                 self.document = parse(read_text(self.path.read_bytes()))
@@ -69,14 +103,14 @@ class FileResult:
 
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         document = self._positions()
-        position = document.position(pointer, at_key=at_key) if document else Position(1, 1)
+        position: Located = document.position(pointer, at_key=at_key) if document else START
         self.add_at(rule, message, position, pointer, at_key=at_key)
 
     def add_at(
         self,
         rule: str,
         message: str,
-        position: Position,
+        position: Located,
         pointer: str = "",
         *,
         at_key: bool = False,
@@ -97,7 +131,7 @@ class FileResult:
     def absorb(self, staged: Staged) -> FileResult:
         """Take over what the per-file stage produced."""
         for f in staged.findings:
-            self.add_at(f.rule, f.message, Position(f.line, f.column), f.pointer, at_key=f.at_key)
+            self.add_at(f.rule, f.message, Place(f.line, f.column), f.pointer, at_key=f.at_key)
         self.kind = staged.kind
         self.data = staged.data
         self.model_id = staged.model_id
@@ -115,7 +149,7 @@ class _Stage:
         self,
         rule: str,
         message: str,
-        position: Position,
+        position: Located,
         pointer: str = "",
         *,
         at_key: bool = False,
@@ -126,12 +160,12 @@ class _Stage:
 
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         document = self.document
-        position = document.position(pointer, at_key=at_key) if document else Position(1, 1)
+        position: Located = document.position(pointer, at_key=at_key) if document else START
         self.add_at(rule, message, position, pointer, at_key=at_key)
 
 
 def stage_bytes(
-    raw: bytes, limits: Limits = DEFAULT_LIMITS, options: object = None
+    raw: bytes, limits: Limits | None = None, options: object = None
 ) -> tuple[Staged, Document | None]:
     """The per-file stage: read, parse, validate and run the per-file rules on one file's bytes.
 
@@ -139,6 +173,10 @@ def stage_bytes(
     A plain file is read by the fast reader; a file with any finding is read again by the
     reference reader, so that what is reported and where is the reference's.
     """
+    from llmreg import fast_source
+    from llmreg.source import Document, SourceError, read_text
+
+    limits = _default_limits(limits)
     try:
         text = read_text(raw, limits)
     except SourceError as exc:
@@ -162,6 +200,10 @@ def stage_bytes(
 
 
 def _stage_document(document: Document, options: object) -> tuple[Staged, Document]:
+    from llmreg.rules import per_file
+    from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
+    from llmreg.validate import check_document
+
     out = _Stage()
     out.document = document
     data = document.data
@@ -212,7 +254,7 @@ def _stage_document(document: Document, options: object) -> tuple[Staged, Docume
 def check_bytes(
     raw: bytes,
     result: FileResult,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     options: object = None,
 ) -> FileResult:
     """Run the per-file stage on one file's bytes and record its outcome in ``result``."""
@@ -226,7 +268,7 @@ def _read(path: Path, result: FileResult) -> bytes | None:
         return path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
-        result.add_at("read-error", f"cannot read the file: {reason}", Position(1, 1))
+        result.add_at("read-error", f"cannot read the file: {reason}", START)
         return None
 
 
@@ -234,7 +276,7 @@ def check_file(
     path: Path,
     display: str,
     rel: PurePosixPath | None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     options: object = None,
 ) -> FileResult:
     result = FileResult(path=path, display=display, rel=rel)
@@ -282,7 +324,7 @@ def default_jobs() -> int:
 
 def _stage_chunk(
     chunk: list[tuple[int, bytes, str | None]],
-    limits: Limits,
+    limits: Limits | None,
     options: object,
     cache: Cache | None,
 ) -> list[tuple[int, Staged]]:
@@ -309,7 +351,7 @@ def _pool_context() -> Any:
 def _stage_parallel(
     todo: list[tuple[int, bytes, str | None]],
     jobs: int,
-    limits: Limits,
+    limits: Limits | None,
     options: object,
     cache: Cache | None,
     tick: Callable[[int], None],
@@ -331,17 +373,21 @@ def _stage_parallel(
 
 def stage_files(
     results: Sequence[FileResult],
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     *,
     options: object = None,
     cache: Cache | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    index: RegistryIndex | None = None,
+    index_names: Sequence[str] = (),
 ) -> None:
     """Run the per-file stage for every result, from the cache where it holds the answer.
 
     ``jobs`` None picks the number of worker processes from the machine and from how many
-    files must really be computed; the outcome is the same whatever ``jobs`` is.
+    files must really be computed; the outcome is the same whatever ``jobs`` is. With an
+    ``index`` (of the registry, ``index_names`` naming each result in it), a file whose
+    signature the index trusts is not read at all, and every result is recorded in it.
     """
     total = len(results)
     finished = 0
@@ -352,36 +398,73 @@ def stage_files(
         if progress is not None:
             progress(finished, total)
 
+    import time
+
+    indexed = index if cache is not None and len(index_names) == len(results) else None
+    # taken before any file is read: a file counts as settled only if it was older than this
+    seen_ns = time.time_ns()
+    signatures: dict[int, Signature] = {}
+
+    def remember(position: int, key: str | None, staged: Staged) -> None:
+        sig = signatures.get(position)
+        if indexed is not None and sig is not None and key is not None:
+            indexed.record(index_names[position], sig, key, staged, seen_ns)
+
     todo: list[tuple[int, bytes, str | None]] = []
-    for index, result in enumerate(results):
+    for position, result in enumerate(results):
+        if indexed is not None and cache is not None:
+            try:
+                sig = signature(os.stat(result.path))
+            except OSError:
+                pass  # reading it reports why
+            else:
+                staged = indexed.trusted(index_names[position], sig)
+                if staged is not None:
+                    cache.hits += 1
+                    result.cached = True
+                    result.absorb(staged)
+                    tick(1)
+                    continue
+                signatures[position] = sig
         raw = _read(result.path, result)
         if raw is None:
             tick(1)
             continue
         key = cache.key(raw) if cache is not None else None
-        staged = cache.get(key) if cache is not None and key is not None else None
+        staged = None
+        if cache is not None and key is not None:
+            if indexed is not None:
+                staged = indexed.by_key(index_names[position], key)
+            if staged is None:
+                staged = cache.get(key)
+            else:
+                cache.hits += 1
         if staged is not None:
+            remember(position, key, staged)
             result.cached = True
             result.absorb(staged)
             tick(1)
             continue
-        todo.append((index, raw, key))
+        todo.append((position, raw, key))
     workers = default_jobs() if jobs is None else max(1, jobs)
     if jobs is None and len(todo) < PARALLEL_MIN_FILES:
         workers = 1
     workers = min(workers, max(1, len(todo)))
     if workers > 1:
-        for index, staged in sorted(
+        keys = {position: key for position, _raw, key in todo}
+        for position, staged in sorted(
             _stage_parallel(todo, workers, limits, options, cache, tick).items()
         ):
-            results[index].absorb(staged)
+            remember(position, keys[position], staged)
+            results[position].absorb(staged)
         return
-    for index, raw, key in todo:
+    for position, raw, key in todo:
         staged, document = stage_bytes(raw, limits, options)
         if cache is not None and key is not None:
             cache.put(key, staged)
-        results[index].document = document
-        results[index].absorb(staged)
+        remember(position, key, staged)
+        results[position].document = document
+        results[position].absorb(staged)
         tick(1)
 
 
@@ -445,7 +528,7 @@ class CheckReport:
 
 def check_registry(
     root: Path,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     *,
     options: object = None,
     cache: Cache | None = None,
@@ -461,19 +544,30 @@ def check_registry(
     prefix = "" if shown_root == os.curdir else os.path.join(shown_root, "")
     base = os.path.join(os.fspath(root), "")
     results = []
+    names = []
     for parts in files:
         below = os.sep.join(parts)
+        name = "/".join(parts)
+        names.append(name)
         results.append(
-            FileResult(
-                path=Path(base + below),
-                display=prefix + below,
-                rel=PurePosixPath("/".join(parts)),
-            )
+            FileResult(path=Path(base + below), display=prefix + below, rel=PurePosixPath(name))
         )
-    stage_files(results, limits, options=options, cache=cache, jobs=jobs, progress=progress)
+    index = cache.index(os.fspath(root.resolve())) if cache is not None else None
+    stage_files(
+        results,
+        limits,
+        options=options,
+        cache=cache,
+        jobs=jobs,
+        progress=progress,
+        index=index,
+        index_names=names,
+    )
+    if index is not None:
+        index.save()
     for folder, reason in errors:
         unreadable = FileResult(path=folder, display=display_path(folder, cwd), rel=None)
-        unreadable.add_at("read-error", f"cannot read the folder: {reason}", Position(1, 1))
+        unreadable.add_at("read-error", f"cannot read the folder: {reason}", START)
         results.append(unreadable)
     apply_cross_file(results)
     return results
@@ -490,7 +584,7 @@ def _inside(path: Path, folder: Path) -> bool:
 def run_check(
     paths: Iterable[Path],
     registry: Path,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     *,
     options: object = None,
     cache: Cache | None = None,
