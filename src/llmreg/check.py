@@ -358,6 +358,12 @@ def _stage_parallel(
 ) -> dict[int, Staged]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    # imported before the fork, so that each worker inherits the stage's modules instead of
+    # importing them again (they are not imported at start-up: see the top of this module)
+    import llmreg.fast_source
+    import llmreg.rules.per_file
+    import llmreg.validate  # noqa: F401
+
     # several chunks per worker keep both busy to the end; few enough to keep pickling cheap
     size = max(16, -(-len(todo) // (jobs * 8)))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
