@@ -156,3 +156,37 @@ def test_invalid_definition_with_matching_hash_is_refused(
     _edit(path, tamper)
     with pytest.raises(llmreg.SnapshotError, match="not a valid Model"):
         llmreg.load_snapshot(path)
+
+
+@pytest.mark.parametrize("position", [0, -1])
+def test_invalid_definition_is_named_wherever_it_is(
+    built: tuple[llmreg.Registry, Path], position: int
+) -> None:
+    reg, path = built
+    target = [m.id for m in reg.models()][position]
+    name = target.split("/")[1]
+
+    def tamper(document: dict) -> None:  # type: ignore[type-arg]
+        import hashlib
+
+        entry = next(d for d in document["definitions"] if d["id"] == target)
+        entry["canonical"] = entry["canonical"].replace(
+            f'"name":"{name}"', f'"name":"{name}","context_window":"big"'
+        )
+        entry["config_hash"] = "sha256:" + hashlib.sha256(entry["canonical"].encode()).hexdigest()
+
+    _edit(path, tamper)
+    with pytest.raises(llmreg.SnapshotError, match=rf"Model {target}: not a valid Model"):
+        llmreg.load_snapshot(path)
+
+
+def test_loaded_definitions_do_not_share_default_lists(built: tuple[llmreg.Registry, Path]) -> None:
+    _, path = built
+    models = [
+        m
+        for m in llmreg.load_snapshot(path).models()
+        if "input_modalities" not in m.model_fields_set
+    ]
+    assert len(models) >= 2
+    assert models[0].input_modalities == models[1].input_modalities == ["text"]
+    assert models[0].input_modalities is not models[1].input_modalities

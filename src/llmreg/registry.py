@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,9 @@ class Route:
             f"served_model_name={self.served_model_name!r}, base_url={self.base_url!r}, "
             f"headers=<{', '.join(self.headers)}>, body={dict(self.body)!r})"
         )
+
+
+_first = itemgetter(0)
 
 
 def _grants_access(model: Model, principal: Principal) -> bool:
@@ -117,22 +121,23 @@ class Registry:
         warnings: Iterable[Diagnostic] = (),
     ) -> None:
         set_ = object.__setattr__
-        provider_map = {p.id: p for p in sorted(providers, key=lambda p: p.id)}
-        model_map = {m.id: m for m in sorted(models, key=lambda m: m.id)}
+        # ``id`` is a property formatting a new string each call: take it once per definition.
+        provider_map = dict(sorted(((p.id, p) for p in providers), key=_first))
+        model_map = dict(sorted(((m.id, m) for m in models), key=_first))
         by_capability: dict[str, list[str]] = {}
-        for model in model_map.values():
+        for model_id, model in model_map.items():
             if model.meta is not None:
                 for capability, flag in model.meta.capabilities.items():
                     if flag:
-                        by_capability.setdefault(capability, []).append(model.id)
+                        by_capability.setdefault(capability, []).append(model_id)
         serving: dict[str, list[tuple[str, str]]] = {}
         by_provider: dict[str, list[str]] = {}
-        for provider in provider_map.values():  # sorted by id: serving lists are in that order
+        for provider_id, provider in provider_map.items():  # sorted: serving lists in that order
             for served in provider.served_models:
                 serving.setdefault(served.model_entity_id, []).append(
-                    (provider.id, served.served_model_name)
+                    (provider_id, served.served_model_name)
                 )
-                by_provider.setdefault(provider.id, []).append(served.model_entity_id)
+                by_provider.setdefault(provider_id, []).append(served.model_entity_id)
         set_(self, "_providers", MappingProxyType(provider_map))
         set_(self, "_models", MappingProxyType(model_map))
         set_(self, "_by_capability", {k: tuple(v) for k, v in by_capability.items()})
@@ -142,8 +147,8 @@ class Registry:
             self,
             "_hash",
             registry_hash(
-                [("Provider", p.id, p.config_hash) for p in provider_map.values()]
-                + [("Model", m.id, m.config_hash) for m in model_map.values()]
+                [("Provider", i, p.config_hash) for i, p in provider_map.items()]
+                + [("Model", i, m.config_hash) for i, m in model_map.items()]
             ),
         )
         set_(self, "_templates", {})
