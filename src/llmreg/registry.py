@@ -370,7 +370,11 @@ class Registry:
 
 
 def build_from_results(results: list[FileResult]) -> Registry:
-    """The Registry of checked files, or RegistryError with every diagnostic."""
+    """The Registry of checked files, or RegistryError with every diagnostic.
+
+    Each result's ``data`` is dropped once its definition is built: the definitions can then
+    reuse that memory, which lowers the peak RSS of a large load (load() is the only caller).
+    """
     from pydantic import ValidationError
 
     from llmreg.diagnostics import pointer_join, sort_key
@@ -401,6 +405,7 @@ def build_from_results(results: list[FileResult]) -> Registry:
         except HashError as exc:
             result.add("schema", exc.message, exc.pointer)
             continue
+        result.data = None
         if isinstance(definition, Provider):
             providers.append(definition)
         else:
