@@ -190,3 +190,23 @@ def test_loaded_definitions_do_not_share_default_lists(built: tuple[llmreg.Regis
     assert len(models) >= 2
     assert models[0].input_modalities == models[1].input_modalities == ["text"]
     assert models[0].input_modalities is not models[1].input_modalities
+
+
+def test_small_batches_give_the_same_registry_and_errors(
+    built: tuple[llmreg.Registry, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, path = built
+    monkeypatch.setattr("llmreg.snapshot._BATCH_BYTES", 1)  # one definition per validation call
+    loaded = llmreg.load_snapshot(path)
+    assert loaded.definitions() == reg.definitions()
+    assert loaded.hash == reg.hash
+
+    def duplicate_last_model(document: dict) -> None:  # type: ignore[type-arg]
+        entries = document["definitions"]
+        entries.append(dict(entries[-1]))
+        document["count"] += 1
+
+    _edit(path, duplicate_last_model)
+    last = reg.models()[-1].id
+    with pytest.raises(llmreg.SnapshotError, match=rf"Model {last}: .*appears twice"):
+        llmreg.load_snapshot(path)

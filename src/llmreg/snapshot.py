@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from llmreg.errors import SnapshotError
 from llmreg.hashing import canonical_bytes, digest
@@ -150,11 +150,7 @@ def _load_snapshot(source: Path) -> Registry:
             "(truncated or edited)"
         )
     del raw, document  # freed before the definitions are built: a lower peak RSS
-    # Each kind's texts go straight into one JSON array, the input of its single validation call:
-    # no list of texts plus a joined copy of it alive at the same time.
-    arrays: dict[str, bytearray] = {"Provider": bytearray(b"["), "Model": bytearray(b"[")}
-    ends: dict[str, list[int]] = {"Provider": [0], "Model": [0]}
-    checked: dict[str, list[tuple[str, str]]] = {"Provider": [], "Model": []}
+    batches = {"Provider": _Batch(Provider, source), "Model": _Batch(Model, source)}
     for index, entry in enumerate(entries):
         where = f"{source}: definition {index}"
         if not isinstance(entry, dict):
@@ -163,24 +159,18 @@ def _load_snapshot(source: Path) -> Registry:
         ident = _field(entry, "id", where)
         config_hash = _field(entry, "config_hash", where)
         canonical = _field(entry, "canonical", where).encode("utf-8")
-        if kind not in arrays:
+        entries[index] = None  # its text is copied into the batch: the entry can go now
+        batch = batches.get(kind)
+        if batch is None:
             raise SnapshotError(f"{source}: {kind} {ident}: unknown kind")
         if digest(canonical) != config_hash:
             raise SnapshotError(
                 f"{source}: {kind} {ident}: content does not match its config_hash "
                 "(modified or corrupted)"
             )
-        array = arrays[kind]
-        if len(array) > 1:
-            array += b","
-        array += canonical
-        ends[kind].append(len(array))
-        checked[kind].append((ident, config_hash))
-    del entries
-    providers = _build(
-        Provider, arrays.pop("Provider"), ends["Provider"], checked["Provider"], source
-    )
-    models = _build(Model, arrays.pop("Model"), ends["Model"], checked["Model"], source)
+        batch.add(ident, config_hash, canonical)
+    providers = batches["Provider"].finish()
+    models = batches["Model"].finish()
     registry = Registry(providers, models)
     if registry.hash != expected_hash:
         raise SnapshotError(
@@ -189,27 +179,74 @@ def _load_snapshot(source: Path) -> Registry:
     return registry
 
 
-def _build(
-    cls: type[Provider] | type[Model],
-    array: bytearray,
-    ends: list[int],
-    checked: list[tuple[str, str]],
-    source: Path,
-) -> list[Any]:
-    """Validate every definition of one kind in one call; hashes were verified before."""
-    from pydantic import TypeAdapter, ValidationError
+_BATCH_BYTES = 1 << 20
 
-    try:
-        adapter: TypeAdapter[list[Any]] = TypeAdapter(list[cls])  # type: ignore[valid-type]
-        array += b"]"
-        built = adapter.validate_json(array)
-    except ValidationError:
-        built = None
-    if built is None:  # find the culprit, for a message naming it
-        # Text i ends at ends[i + 1] and starts one byte (its "[" or ",") after ends[i].
-        for (ident, _), start, end in zip(checked, ends[:-1], ends[1:], strict=True):
+
+class _Batch:
+    """The verified texts of one kind, validated a batch at a time.
+
+    One validation call per about a megabyte of texts keeps pydantic's per-call cost small
+    while the batch buffer, not a copy of every text, is all that lives beside the definitions.
+    """
+
+    def __init__(self, cls: type[Provider] | type[Model], source: Path) -> None:
+        from pydantic import TypeAdapter
+
+        self.cls = cls
+        self.source = source
+        self.adapter: TypeAdapter[list[Any]] = TypeAdapter(list[cls])  # type: ignore[valid-type]
+        self.built: list[Any] = []
+        self.seen: set[str] = set()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.array = bytearray(b"[")
+        self.ends = [0]  # text i ends at ends[i + 1], one byte (its "[" or ",") after ends[i]
+        self.checked: list[tuple[str, str]] = []
+
+    def add(self, ident: str, config_hash: str, canonical: bytes) -> None:
+        if self.checked:
+            self.array += b","
+        self.array += canonical
+        self.ends.append(len(self.array))
+        self.checked.append((ident, config_hash))
+        if len(self.array) >= _BATCH_BYTES:
+            self._flush()
+
+    def finish(self) -> list[Any]:
+        if self.checked:
+            self._flush()
+        return self.built
+
+    def _flush(self) -> None:
+        """Validate the batch in one call; hashes were verified before."""
+        from pydantic import ValidationError
+
+        cls, source = self.cls, self.source
+        self.array += b"]"
+        try:
+            built = self.adapter.validate_json(self.array)
+        except ValidationError:
+            self._name_the_invalid_one()
+        for definition, (ident, config_hash) in zip(built, self.checked, strict=True):
+            if definition.id != ident or ident in self.seen:
+                raise SnapshotError(
+                    f"{source}: {cls.__name__} {ident}: id does not match its content or "
+                    "appears twice"
+                )
+            self.seen.add(ident)
+            # Verified: the cached_property slot is filled without re-canonicalizing.
+            definition.__dict__["config_hash"] = config_hash
+        self.built.extend(built)
+        self._reset()
+
+    def _name_the_invalid_one(self) -> NoReturn:
+        from pydantic import ValidationError
+
+        cls, source, ends = self.cls, self.source, self.ends
+        for (ident, _), start, end in zip(self.checked, ends[:-1], ends[1:], strict=True):
             try:
-                cls.model_validate_json(array[start + 1 : end])
+                cls.model_validate_json(self.array[start + 1 : end])
             except ValidationError as exc:
                 first = exc.errors()[0]
                 at = "/".join(str(p) for p in first["loc"])
@@ -218,13 +255,3 @@ def _build(
                     f"{at}: {first['msg']}"
                 ) from exc
         raise SnapshotError(f"{source}: the {cls.__name__} definitions are not valid")
-    seen: set[str] = set()
-    for definition, (ident, config_hash) in zip(built, checked, strict=True):
-        if definition.id != ident or ident in seen:
-            raise SnapshotError(
-                f"{source}: {cls.__name__} {ident}: id does not match its content or appears twice"
-            )
-        seen.add(ident)
-        # Verified: the cached_property slot is filled without re-canonicalizing.
-        definition.__dict__["config_hash"] = config_hash
-    return list(built)
