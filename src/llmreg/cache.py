@@ -129,12 +129,15 @@ class Cache:
             self.hits += 1
         return staged
 
-    def put(self, key: str, staged: Staged) -> None:
-        """Store an entry; a cache that cannot be written only makes the next check slower."""
+    def put(self, key: str, staged: Staged) -> bytes | None:
+        """Store an entry; a cache that cannot be written only makes the next check slower.
+
+        Returns the entry's JSON (None when it has none), for ``RegistryIndex.record``."""
         blob = encode(staged)
         if blob is None:
-            return
+            return None
         _write_atomic(self._path(key), blob)
+        return blob[len(_MAGIC) + 65 :]
 
     def index(self, registry_root: str) -> RegistryIndex:
         """The packed index of the registry at ``registry_root`` (an absolute path)."""
@@ -327,17 +330,27 @@ class RegistryIndex:
             return None
         return _entry(fields[7])
 
-    def record(self, name: str, sig: Signature, key: str, staged: Staged, seen_ns: int) -> None:
-        """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read."""
+    def record(
+        self,
+        name: str,
+        sig: Signature,
+        key: str,
+        staged: Staged,
+        seen_ns: int,
+        payload: bytes | None = None,
+    ) -> None:
+        """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read;
+        ``payload`` is the entry's JSON when ``Cache.put`` already encoded it."""
         if "\t" in name or "\n" in name:
             return  # such a name cannot be a field; its file is read on every run instead
-        entry = _payload(staged)
-        if entry is None:
-            return
-        try:
-            payload = _dumps(entry)
-        except (TypeError, ValueError):
-            return
+        if payload is None:
+            entry = _payload(staged)
+            if entry is None:
+                return
+            try:
+                payload = _dumps(entry)
+            except (TypeError, ValueError):
+                return
         settled = sig[1] <= seen_ns - SETTLE_NS and sig[2] <= seen_ns - SETTLE_NS
         head = "\t".join((name, *map(str, sig), key, "1" if settled else "0"))
         try:

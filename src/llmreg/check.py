@@ -327,14 +327,14 @@ def _stage_chunk(
     limits: Limits | None,
     options: object,
     cache: Cache | None,
-) -> list[tuple[int, Staged]]:
-    """Worker: the stage for each (index, bytes, cache key); stores each result in the cache."""
+) -> list[tuple[int, Staged, bytes | None]]:
+    """Worker: the stage for each (index, bytes, cache key); stores each result in the cache
+    and returns it with its encoded entry, which the registry index reuses."""
     done = []
     for index, raw, key in chunk:
         staged, _document = stage_bytes(raw, limits, options)
-        if cache is not None and key is not None:
-            cache.put(key, staged)
-        done.append((index, staged))
+        payload = cache.put(key, staged) if cache is not None and key is not None else None
+        done.append((index, staged, payload))
     return done
 
 
@@ -355,7 +355,7 @@ def _stage_parallel(
     options: object,
     cache: Cache | None,
     tick: Callable[[int], None],
-) -> dict[int, Staged]:
+) -> dict[int, tuple[Staged, bytes | None]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # imported before the fork, so that each worker inherits the stage's modules instead of
@@ -367,12 +367,12 @@ def _stage_parallel(
     # several chunks per worker keep both busy to the end; few enough to keep pickling cheap
     size = max(16, -(-len(todo) // (jobs * 8)))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    out: dict[int, Staged] = {}
+    out: dict[int, tuple[Staged, bytes | None]] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
         futures = [pool.submit(_stage_chunk, chunk, limits, options, cache) for chunk in chunks]
         for future in as_completed(futures):
             done = future.result()
-            out.update(done)
+            out.update((index, (staged, payload)) for index, staged, payload in done)
             tick(len(done))
     return out
 
@@ -411,10 +411,12 @@ def stage_files(
     seen_ns = time.time_ns()
     signatures: dict[int, Signature] = {}
 
-    def remember(position: int, key: str | None, staged: Staged) -> None:
+    def remember(
+        position: int, key: str | None, staged: Staged, payload: bytes | None = None
+    ) -> None:
         sig = signatures.get(position)
         if indexed is not None and sig is not None and key is not None:
-            indexed.record(index_names[position], sig, key, staged, seen_ns)
+            indexed.record(index_names[position], sig, key, staged, seen_ns, payload)
 
     todo: list[tuple[int, bytes, str | None]] = []
     for position, result in enumerate(results):
@@ -458,17 +460,16 @@ def stage_files(
     workers = min(workers, max(1, len(todo)))
     if workers > 1:
         keys = {position: key for position, _raw, key in todo}
-        for position, staged in sorted(
+        for position, (staged, payload) in sorted(
             _stage_parallel(todo, workers, limits, options, cache, tick).items()
         ):
-            remember(position, keys[position], staged)
+            remember(position, keys[position], staged, payload)
             results[position].absorb(staged)
         return
     for position, raw, key in todo:
         staged, document = stage_bytes(raw, limits, options)
-        if cache is not None and key is not None:
-            cache.put(key, staged)
-        remember(position, key, staged)
+        payload = cache.put(key, staged) if cache is not None and key is not None else None
+        remember(position, key, staged, payload)
         results[position].document = document
         results[position].absorb(staged)
         tick(1)
