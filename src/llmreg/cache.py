@@ -20,9 +20,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmreg.diagnostics import pointer_tokens
+
+if TYPE_CHECKING:
+    from llmreg.settings import CheckOptions
 
 # Bumped whenever the layout of an entry changes; it is part of every key and of the folder.
 FORMAT = 1
@@ -414,7 +417,7 @@ def _write_atomic(target: str, blob: bytes) -> None:
             os.unlink(temporary)
 
 
-def open_cache(directory: Path | None = None, options: object = None) -> Cache:
+def open_cache(directory: Path | None = None, options: CheckOptions | None = None) -> Cache:
     """The cache for a check run with ``options`` (settings with an ``options_fingerprint()``).
 
     The settings' fingerprint joins the key because the settings decide some findings of the
@@ -422,8 +425,7 @@ def open_cache(directory: Path | None = None, options: object = None) -> Cache:
     module's size and modification time are in ``code_stamp()``, which covers them without
     importing the YAML reader on a run that the cache answers entirely.
     """
-    fingerprint = getattr(options, "options_fingerprint", None)
     parts = ["default-limits"]
-    if callable(fingerprint):
-        parts.append(str(fingerprint()))
+    if options is not None:
+        parts.append(options.options_fingerprint())
     return Cache.for_run(directory or default_directory(), *parts)

@@ -19,7 +19,7 @@ from llmreg import suppress
 from llmreg.cache import Cache, RegistryIndex, Signature, Staged, StagedFinding, signature
 from llmreg.diagnostics import Diagnostic
 from llmreg.rules import cross_file, severity_of
-from llmreg.settings import DEFAULT_SETTINGS, Settings
+from llmreg.settings import DEFAULT_OPTIONS, DEFAULT_SETTINGS, CheckOptions, Settings
 
 if TYPE_CHECKING:
     from llmreg.source import Document, Limits
@@ -165,7 +165,7 @@ class _Stage:
 
 
 def stage_bytes(
-    raw: bytes, limits: Limits | None = None, options: object = None
+    raw: bytes, limits: Limits | None = None, options: CheckOptions | None = None
 ) -> tuple[Staged, Document | None]:
     """The per-file stage: read, parse, validate and run the per-file rules on one file's bytes.
 
@@ -199,9 +199,8 @@ def stage_bytes(
     return _stage_document(document, options)
 
 
-def _stage_document(document: Document, options: object) -> tuple[Staged, Document]:
+def _stage_document(document: Document, options: CheckOptions | None) -> tuple[Staged, Document]:
     from llmreg.rules import per_file
-    from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
     from llmreg.validate import check_document
 
     out = _Stage()
@@ -245,7 +244,7 @@ def _stage_document(document: Document, options: object) -> tuple[Staged, Docume
     if schema_problems:
         return out.staged, document
     out.staged.data = data
-    opts = options if isinstance(options, CheckOptions) else DEFAULT_OPTIONS
+    opts = options or DEFAULT_OPTIONS
     for finding in per_file.run(kind, data, opts):
         out.add(finding.rule, finding.message, finding.pointer, at_key=finding.at_key)
     return out.staged, document
@@ -255,7 +254,7 @@ def check_bytes(
     raw: bytes,
     result: FileResult,
     limits: Limits | None = None,
-    options: object = None,
+    options: CheckOptions | None = None,
 ) -> FileResult:
     """Run the per-file stage on one file's bytes and record its outcome in ``result``."""
     staged, document = stage_bytes(raw, limits, options)
@@ -277,7 +276,7 @@ def check_file(
     display: str,
     rel: PurePosixPath | None,
     limits: Limits | None = None,
-    options: object = None,
+    options: CheckOptions | None = None,
 ) -> FileResult:
     result = FileResult(path=path, display=display, rel=rel)
     raw = _read(path, result)
@@ -325,7 +324,7 @@ def default_jobs() -> int:
 def _stage_chunk(
     chunk: list[tuple[int, bytes, str | None]],
     limits: Limits | None,
-    options: object,
+    options: CheckOptions | None,
     cache: Cache | None,
 ) -> list[tuple[int, Staged, bytes | None]]:
     """Worker: the stage for each (index, bytes, cache key); stores each result in the cache
@@ -352,7 +351,7 @@ def _stage_parallel(
     todo: list[tuple[int, bytes, str | None]],
     jobs: int,
     limits: Limits | None,
-    options: object,
+    options: CheckOptions | None,
     cache: Cache | None,
     tick: Callable[[int], None],
 ) -> dict[int, tuple[Staged, bytes | None]]:
@@ -381,7 +380,7 @@ def stage_files(
     results: Sequence[FileResult],
     limits: Limits | None = None,
     *,
-    options: object = None,
+    options: CheckOptions | None = None,
     cache: Cache | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
@@ -537,7 +536,7 @@ def check_registry(
     root: Path,
     limits: Limits | None = None,
     *,
-    options: object = None,
+    options: CheckOptions | None = None,
     cache: Cache | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
@@ -593,7 +592,7 @@ def run_check(
     registry: Path,
     limits: Limits | None = None,
     *,
-    options: object = None,
+    options: CheckOptions | None = None,
     cache: Cache | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
