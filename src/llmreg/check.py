@@ -22,7 +22,7 @@ from llmreg.rules import cross_file, severity_of
 from llmreg.settings import DEFAULT_OPTIONS, DEFAULT_SETTINGS, CheckOptions, Settings
 
 if TYPE_CHECKING:
-    from llmreg.source import Document, Limits
+    from llmreg.source import Document, Limits, SourceProblem
 
 # The readers, the validators and the per-file rules are imported on first use: a check that
 # the cache answers entirely needs none of them, and importing PyYAML, jsonschema and the
@@ -158,6 +158,17 @@ class _Stage:
             StagedFinding(rule, message, pointer, position.line, position.column, at_key)
         )
 
+    def add_problem(self, problem: SourceProblem) -> None:
+        """Record a problem the reader found."""
+        self.add_at(problem.rule, problem.message, problem.position, problem.pointer)
+
+    @classmethod
+    def failed(cls, problem: SourceProblem) -> Staged:
+        """The stage's result for a file the reader could not turn into a document."""
+        out = cls()
+        out.add_problem(problem)
+        return out.staged
+
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         document = self.document
         position: Located = document.position(pointer, at_key=at_key) if document else START
@@ -180,10 +191,7 @@ def stage_bytes(
     try:
         text = read_text(raw, limits)
     except SourceError as exc:
-        out = _Stage()
-        problem = exc.problem
-        out.add_at(problem.rule, problem.message, problem.position, problem.pointer)
-        return out.staged, None
+        return _Stage.failed(exc.problem), None
     data = fast_source.load(text, limits)
     if data is not None:
         staged, _document = _stage_document(Document(data=data), options)
@@ -192,10 +200,7 @@ def stage_bytes(
     try:
         document = parse(text, limits)
     except SourceError as exc:
-        out = _Stage()
-        problem = exc.problem
-        out.add_at(problem.rule, problem.message, problem.position, problem.pointer)
-        return out.staged, None
+        return _Stage.failed(exc.problem), None
     return _stage_document(document, options)
 
 
@@ -210,12 +215,7 @@ def _stage_document(document: Document, options: CheckOptions | None) -> tuple[S
     if kind == "Model":
         out.staged.model_id = f"{data.get('workspace')}/{data.get('name')}"
     for source_problem in document.problems:
-        out.add_at(
-            source_problem.rule,
-            source_problem.message,
-            source_problem.position,
-            source_problem.pointer,
-        )
+        out.add_problem(source_problem)
     if out.staged.findings:
         # the reading problems come first; what was built is not trustworthy
         return out.staged, document
