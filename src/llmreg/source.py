@@ -55,6 +55,10 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+# The problem text of libyaml's scanner when a document nests past its built-in bound (1,000
+# levels in libyaml 0.2.6); older releases had no bound and leave depth to the builder.
+_LIBYAML_NESTING_ERROR = "exceeded maximum nesting depth"
+
 _TAG = "tag:yaml.org,2002:"
 _CORE_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
 
@@ -516,6 +520,16 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        if exc.problem == _LIBYAML_NESTING_ERROR:
+            # libyaml 0.2.6 (bundled from PyYAML 6.0.3 on) stops at its own nesting bound while
+            # scanning ahead, before the builder sees the 65th level: the same limit, one rule id
+            raise SourceError(
+                SourceProblem(
+                    "yaml-limit",
+                    f"the document nests deeper than {limits.max_depth} levels",
+                    _inside(text, where),
+                )
+            ) from exc
         problem = exc.problem or str(exc)
         context = f" ({exc.context})" if exc.context else ""
         raise SourceError(
