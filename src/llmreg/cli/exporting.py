@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from llmreg.interop import SYSTEMS
+from llmreg.interop.gateways import GATEWAYS
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -18,8 +19,8 @@ _ENTITY_ID = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 @click.command("export")
-@click.argument("system", type=click.Choice(sorted(SYSTEMS)))
-@click.argument("ident", metavar="ID")
+@click.argument("system", type=click.Choice(sorted([*SYSTEMS, *GATEWAYS])))
+@click.argument("ident", metavar="[ID]", required=False)
 @click.option(
     "--registry",
     type=click.Path(file_okay=False, path_type=Path),
@@ -27,8 +28,17 @@ _ENTITY_ID = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     show_default=True,
     help="The registry folder holding the definition.",
 )
-def command(system: str, ident: str, registry: Path) -> int:
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Gateways: write the config to this file (replaced atomically) instead of stdout.",
+)
+def command(system: str, ident: str | None, registry: Path, out: Path | None) -> int:
     """Print the definition ID (workspace/name) as SYSTEM's JSON.
+
+    The gateways (litellm, litellm-proxy) take no ID: their config holds every routable
+    model of the registry; see docs/interop.md.
 
     Open WebUI takes a Model, the other systems a Provider. The definition must pass 'llmreg
     check' (else its diagnostics are printed, exit 1). Secrets appear only as notes naming the
@@ -40,6 +50,14 @@ def command(system: str, ident: str, registry: Path) -> int:
     from llmreg.report import text
     from llmreg.source import SourceError, parse, read_text
 
+    if system in GATEWAYS:
+        if ident is not None:
+            raise click.UsageError(f"{system} exports the whole registry; it takes no ID")
+        from llmreg.cli.gateways import export_gateway
+
+        return export_gateway(system, registry, out)
+    if ident is None or out is not None:
+        raise click.UsageError(f"{system} takes an ID and writes to stdout (no --out)")
     if not _ENTITY_ID.match(ident):
         raise click.UsageError(f"ID must be workspace/name, not {ident!r}")
     kind = SYSTEMS[system].kind

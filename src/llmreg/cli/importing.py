@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from llmreg.interop import SYSTEMS
+from llmreg.interop.gateways import GATEWAYS
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -45,7 +46,9 @@ def _print_report(diagnostics: list[Any]) -> None:
 
 
 @click.command("import")
-@click.argument("system", type=click.Choice(sorted(SYSTEMS)))
+@click.argument(
+    "system", type=click.Choice(sorted([*SYSTEMS, *(n for n, g in GATEWAYS.items() if g.import_)]))
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--workspace",
@@ -74,6 +77,12 @@ def command(
     from llmreg.interop import InteropError, import_
     from llmreg.interop.yaml_out import definition_text
 
+    if system in GATEWAYS:  # a gateway config holds many definitions (docs/interop.md)
+        if name is not None:
+            raise click.UsageError(f"{system} names its definitions itself; drop --name")
+        from llmreg.cli.gateways import import_gateway
+
+        return import_gateway(system, file, workspace, registry)
     payload = read_json(file)
     try:
         document, notes = import_(system, payload, workspace=workspace, name=name)
