@@ -37,7 +37,7 @@ _ENTITY_ID = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 def command(system: str, ident: str | None, registry: Path, out: Path | None) -> int:
     """Print the definition ID (workspace/name) as SYSTEM's JSON.
 
-    The gateways (litellm, litellm-proxy) take no ID: their config holds every routable
+    The gateways (litellm, litellm-proxy, tensorzero) take no ID: their config holds every routable
     model of the registry; see docs/interop.md.
 
     Open WebUI takes a Model, the other systems a Provider. The definition must pass 'llmreg

@@ -17,6 +17,24 @@ if TYPE_CHECKING:
     from llmreg.registry import Registry
 
 
+# The public endpoint of each provider type: gateways use it when given no base URL, so an
+# export leaves it out and an import of a deployment without one writes it as host_url.
+DEFAULT_BASE: dict[str, str] = {
+    "openai": "https://api.openai.com/v1",
+    "anthropic": "https://api.anthropic.com/v1",
+    "gemini": "https://generativelanguage.googleapis.com/v1beta",
+    "mistral": "https://api.mistral.ai/v1",
+    "groq": "https://api.groq.com/openai/v1",
+    "cohere": "https://api.cohere.com/v2",
+    "xai": "https://api.x.ai/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+    "perplexity": "https://api.perplexity.ai",
+    "cerebras": "https://api.cerebras.ai/v1",
+    "fireworks": "https://api.fireworks.ai/inference/v1",
+    "nim": "https://integrate.api.nvidia.com/v1",
+}
+
+
 @dataclass(frozen=True)
 class Deployment:
     """One way to call ``model``: through ``provider`` under ``served_name``.

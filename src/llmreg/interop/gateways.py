@@ -50,7 +50,14 @@ def _import_litellm_proxy(payload: Any, *, workspace: str, notes: Notes) -> list
     return import_proxy(payload, workspace=workspace, notes=notes)
 
 
+def _tensorzero(registry: Registry, notes: Notes) -> str:
+    from llmreg.interop.tensorzero import export_config, render
+
+    return render(export_config(registry, notes))
+
+
 GATEWAYS: dict[str, Gateway] = {
     "litellm": Gateway("LiteLLM model map", _litellm_map, _import_litellm_map),
     "litellm-proxy": Gateway("LiteLLM proxy config", _litellm_proxy, _import_litellm_proxy),
+    "tensorzero": Gateway("TensorZero tensorzero.toml", _tensorzero),
 }

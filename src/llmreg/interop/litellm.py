@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmreg.interop._common import Doc, InteropError, Notes, finish, need_object, note
-from llmreg.interop._gateway import deployments, secret_ref_name, target_type
+from llmreg.interop._gateway import DEFAULT_BASE, deployments, secret_ref_name, target_type
 
 if TYPE_CHECKING:
     from llmreg.models import Model
@@ -58,22 +58,6 @@ PROVIDER_TYPE: dict[str, str] = {
     "vllm": "vllm",
     "text-completion-openai": "openai",
 }
-# Endpoints LiteLLM uses when a deployment gives no api_base; a definition needs a host_url.
-DEFAULT_BASE: dict[str, str] = {
-    "openai": "https://api.openai.com/v1",
-    "anthropic": "https://api.anthropic.com/v1",
-    "gemini": "https://generativelanguage.googleapis.com/v1beta",
-    "mistral": "https://api.mistral.ai/v1",
-    "groq": "https://api.groq.com/openai/v1",
-    "cohere": "https://api.cohere.com/v2",
-    "xai": "https://api.x.ai/v1",
-    "openrouter": "https://openrouter.ai/api/v1",
-    "perplexity": "https://api.perplexity.ai",
-    "cerebras": "https://api.cerebras.ai/v1",
-    "fireworks": "https://api.fireworks.ai/inference/v1",
-    "nim": "https://integrate.api.nvidia.com/v1",
-}
-
 # capability flag -> LiteLLM supports_* field
 SUPPORTS: dict[str, str] = {
     "vision": "supports_vision",
