@@ -27,6 +27,7 @@ PUBLIC = [
     "diff",
     "load",
     "load_snapshot",
+    "load_url",
     "registry_hash",
 ]
 

@@ -31,6 +31,7 @@ __all__ = [
     "diff",
     "load",
     "load_snapshot",
+    "load_url",
     "registry_hash",
 ]
 
@@ -48,6 +49,7 @@ _LAZY = {
     "Route": "llmreg.registry",
     "load": "llmreg.registry",
     "load_snapshot": "llmreg.snapshot",
+    "load_url": "llmreg.remote",
     "config_hash": "llmreg.hashing",
     "registry_hash": "llmreg.hashing",
     "Ref": "llmreg.watch",
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
     from llmreg.hashing import config_hash, registry_hash
     from llmreg.models import Model, Provider
     from llmreg.registry import Principal, Registry, Route, load
+    from llmreg.remote import load_url
     from llmreg.snapshot import load_snapshot
     from llmreg.watch import Ref, RegistryDiff, Watcher, diff
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from llmreg.errors import RegistryError
 from llmreg.registry import Registry, load
@@ -111,6 +111,13 @@ class Watcher:
     when something changed. The first load happens in the constructor and raises on error.
     With ``interval`` (seconds) a daemon thread polls and reloads when the files change.
     """
+
+    def __new__(cls, source: str | os.PathLike[str], **options: Any) -> Watcher:
+        from llmreg.remote import UrlWatcher, is_url
+
+        if cls is Watcher and is_url(source):  # the same contract over HTTP (remote.py)
+            return UrlWatcher(str(source), **options)  # type: ignore[return-value]
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -6,10 +6,7 @@ everything here ends in an exit code (0, 1 findings, 2 usage or I/O).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -21,23 +18,6 @@ if TYPE_CHECKING:
     from llmreg.diagnostics import Diagnostic
 
 SUBFOLDER = {"Provider": "providers", "Model": "models"}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one rename, so a gateway never reads half a config."""
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; the file holds no secret
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 def export_gateway(system: str, registry: Path, out: Path | None) -> int:
@@ -55,7 +35,9 @@ def export_gateway(system: str, registry: Path, out: Path | None) -> int:
         click.echo(text, nl=False)
     else:
         try:
-            write_atomically(out, text)
+            from llmreg.site import write_file
+
+            write_file(out, text)
         except OSError as exc:
             click.echo(f"llmreg: cannot write {out}: {exc.strerror or exc}", err=True)
             return EXIT_USAGE
