@@ -21,6 +21,8 @@ from llmreg.errors import MissingSecretError, RegistryError, RouteError, Unknown
 from llmreg.hashing import registry_hash
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from jinja2 import Template
 
     from llmreg.check import FileResult
@@ -356,6 +358,25 @@ class Registry:
                         ) from None
                     self._templates[provider.id] = compiled
         return compiled
+
+    def cost(
+        self,
+        model_id: str,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cached_input_tokens: int = 0,
+    ) -> Decimal:
+        """The price of one call in the currency of the model's pricing (llmreg.cost)."""
+        from llmreg.cost import call_cost
+
+        return call_cost(
+            self,
+            model_id,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_input_tokens=cached_input_tokens,
+        )
 
     # -- snapshot -----------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ COMMANDS = {
     "new": "llmreg.cli.new:group",
     "import": "llmreg.cli.importing:command",
     "export": "llmreg.cli.exporting:command",
+    "facts": "llmreg.cli.facts:command",
 }
 
 
