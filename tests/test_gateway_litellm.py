@@ -244,3 +244,25 @@ def test_litellm_router_takes_the_proxy_model_list(
     for entry in config["model_list"]:
         model, provider, _key, _base = litellm.get_llm_provider(entry["litellm_params"]["model"])
         assert f"{provider}/{model}" == entry["litellm_params"]["model"]
+
+
+@pytest.mark.parametrize(
+    ("litellm_params", "message"),
+    [
+        ("{model: openai/x, timeout: .inf}", "timeout inf is not a number of seconds"),
+        ("{model: openai/x, timeout: .nan}", "timeout nan is not a number of seconds"),
+        ("{model: openai/x, api_base: 5}", "api_base must be a string"),
+        ("{model: together/x}", "'together' has no llmreg provider_type"),
+        ("{model: x}", "has no '<provider>/' prefix"),
+        ("[1]", "litellm_params must be a JSON object"),
+    ],
+)
+def test_a_hostile_proxy_config_is_reported_in_one_line(
+    tmp_path: Path, run: Callable[[list[str]], Result], litellm_params: str, message: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"model_list:\n  - model_name: a\n    litellm_params: {litellm_params}\n")
+    result = run(["import", "litellm-proxy", str(config), "--registry", str(tmp_path / "r")])
+    assert result.exit_code in (0, 2), result.output
+    assert message in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output

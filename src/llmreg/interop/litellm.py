@@ -365,8 +365,10 @@ def import_proxy(payload: Any, *, workspace: str, notes: Notes) -> list[Doc]:
         prefix, served = _split(params["model"], where)
         kind = PROVIDER_TYPE[prefix]
         host = params.get("api_base") or DEFAULT_BASE.get(kind)
-        if not isinstance(host, str):
+        if host is None:
             raise InteropError(f"{where}: needs api_base (no default endpoint for '{prefix}')")
+        if not isinstance(host, str):
+            raise InteropError(f"{where}: api_base must be a string")
         secret = _secret(params.get("api_key"), where, notes)
         headers = params.get("extra_headers")
         settings = (
@@ -474,7 +476,7 @@ def _provider_doc(
             doc[target] = params[source]
     network: dict[str, Any] = {}
     timeout = params.get("timeout")
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout < 1e6:
         network["default_request_timeout_in_seconds"] = max(1, round(timeout))
     elif timeout is not None:
         note(notes, f"{where}: timeout {timeout!r} is not a number of seconds; not imported")
