@@ -384,3 +384,35 @@ def test_a_killed_write_leaves_a_file_the_next_write_removes(
     _stale(leftovers[0])
     reg.write_snapshot(path)
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "huge"])
+def test_commands_refuse_what_is_not_a_snapshot_in_one_line(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from llmreg.cli import main
+    from llmreg.snapshot import MAX_SNAPSHOT_BYTES
+
+    source = tmp_path / "registry.snapshot.json"
+    if kind == "device":
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero on this system")
+        source.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this system")
+        os.mkfifo(source)
+    else:
+        with source.open("wb") as out:
+            out.truncate(MAX_SNAPSHOT_BYTES + 1)
+    registry = write_registry(tmp_path / "reg")
+    for args, exit_code in (
+        (["hash", "--registry", str(source)], 1),
+        (["show", "model", "acme/gpt-4o", "--registry", str(source)], 1),
+        (["diff", str(registry), str(source)], 2),
+    ):
+        assert main(args) == exit_code
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert len(err.splitlines()) == 1 and err.startswith("llmreg: "), err
+        assert ("not a regular file" if kind != "huge" else "larger than") in err
