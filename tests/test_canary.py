@@ -459,31 +459,31 @@ def _case_key_as_mapping_key() -> Inline:
     return Inline(key, *_edited(OPENAI, default_extra_body={key: 1}))
 
 
-def _case(case: Callable[[], Inline], *, leaks_in: str = "") -> Any:
-    """A case; ``leaks_in`` names what echoes the secret today and whose branch fixes it."""
+def _param(make: Callable[..., Any], *, leaks_in: str = "", branch: str = "pipeline") -> Any:
+    """A case named after its function; ``leaks_in`` names what shows the secret today."""
     marks = []
     if leaks_in:
-        reason = f"{leaks_in} shows the secret: the fix lands with branch pipeline (issue 9)"
+        reason = f"{leaks_in} shows the secret: the fix lands with branch {branch} (issue 9)"
         marks.append(pytest.mark.xfail(strict=True, reason=reason))
-    return pytest.param(case, marks=marks, id=case.__name__.removeprefix("_case_"))
+    return pytest.param(make, marks=marks, id=make.__name__.split("_", 2)[2])
 
 
 @pytest.mark.parametrize(
     "make",
     [
-        _case(_case_bearer_header),
-        _case(_case_key_in_body),
-        _case(_case_key_in_header),
-        _case(_case_url_password),
-        _case(_case_url_password_bad_port, leaks_in="the invalid-url message (item 6)"),
-        _case(_case_proxy_url_password),
-        _case(_case_key_as_integer),
-        _case(_case_key_as_kind, leaks_in="the schema message for kind (item 6)"),
-        _case(_case_key_as_reference, leaks_in="the unresolved-reference message (item 6)"),
-        _case(_case_key_as_name, leaks_in="the path-mismatch message (item 6)"),
-        _case(_case_key_as_served_name, leaks_in="the duplicate-served-model message (item 6)"),
-        _case(_case_key_as_duplicate_key, leaks_in="the duplicate-key message (item 6)"),
-        _case(_case_key_as_mapping_key, leaks_in="an unflagged secret-shaped key (item 7)"),
+        _param(_case_bearer_header),
+        _param(_case_key_in_body),
+        _param(_case_key_in_header),
+        _param(_case_url_password),
+        _param(_case_url_password_bad_port, leaks_in="the invalid-url message (item 6)"),
+        _param(_case_proxy_url_password),
+        _param(_case_key_as_integer),
+        _param(_case_key_as_kind, leaks_in="the schema message for kind (item 6)"),
+        _param(_case_key_as_reference, leaks_in="the unresolved-reference message (item 6)"),
+        _param(_case_key_as_name, leaks_in="the path-mismatch message (item 6)"),
+        _param(_case_key_as_served_name, leaks_in="the duplicate-served-model message (item 6)"),
+        _param(_case_key_as_duplicate_key, leaks_in="the duplicate-key message (item 6)"),
+        _param(_case_key_as_mapping_key, leaks_in="an unflagged secret-shaped key (item 7)"),
     ],
 )
 def test_inline_secrets_are_flagged_and_never_come_back_out(
@@ -586,25 +586,25 @@ def _import_labelstudio_key_as_provider(key: str) -> tuple[str, dict[str, Any]]:
     return "labelstudio", {"provider": key, "endpoint": "https://api.openai.com/v1"}
 
 
-def _payload(make: Callable[[str], tuple[str, dict[str, Any]]], *, leaks_in: str = "") -> Any:
-    marks = []
-    if leaks_in:
-        reason = f"{leaks_in} shows the secret: the fix lands with branch interop (issue 9 item 6)"
-        marks.append(pytest.mark.xfail(strict=True, reason=reason))
-    return pytest.param(make, marks=marks, id=make.__name__.removeprefix("_import_"))
-
-
 @pytest.mark.parametrize(
     "payload",
     [
-        _payload(_import_bifrost),
-        _payload(_import_bifrost_bad_port),
-        _payload(_import_bifrost_key_as_provider, leaks_in="import's unknown-provider error"),
-        _payload(_import_labelstudio),
-        _payload(_import_labelstudio_key_as_provider, leaks_in="import's provider error"),
-        _payload(_import_nemo),
-        _payload(_import_nemo_key_as_name),
-        _payload(_import_openwebui),
+        _param(_import_bifrost),
+        _param(_import_bifrost_bad_port),
+        _param(
+            _import_bifrost_key_as_provider,
+            leaks_in="import's unknown-provider error (item 6)",
+            branch="interop",
+        ),
+        _param(_import_labelstudio),
+        _param(
+            _import_labelstudio_key_as_provider,
+            leaks_in="import's provider error (item 6)",
+            branch="interop",
+        ),
+        _param(_import_nemo),
+        _param(_import_nemo_key_as_name),
+        _param(_import_openwebui),
     ],
 )
 def test_secrets_in_imported_payloads_never_come_back_out(

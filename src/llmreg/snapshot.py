@@ -178,7 +178,7 @@ def load_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_SNAPSHOT
             gc.enable()
 
 
-def read_snapshot_bytes(source: Path, max_bytes: int) -> bytes:
+def _read_bounded(source: Path, max_bytes: int) -> bytes:
     """The file's bytes: never from a device, FIFO or folder, never more than ``max_bytes``."""
     try:
         # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting.
@@ -221,7 +221,7 @@ def _load_snapshot(source: Path, max_bytes: int) -> Registry:
     from llmreg.models import Model, Provider
     from llmreg.registry import Registry
 
-    raw = read_snapshot_bytes(source, max_bytes)
+    raw = _read_bounded(source, max_bytes)
     from pydantic_core import from_json
 
     try:
