@@ -343,10 +343,11 @@ def test_referenced_secrets_never_come_back_out(
     with pytest.raises(llmreg.MissingSecretError) as raised:
         registry.resolve("acme/gpt-4o", provider="acme/openai", secrets=missing)
     sink.exception("missing secret", raised.value)
-    injected = {**secrets, "ACME_OPENAI_KEY": secrets["ACME_OPENAI_KEY"] + "\r\nX-Evil: 1"}
-    with pytest.raises(llmreg.RouteError) as raised:
-        registry.resolve("acme/gpt-4o", provider="acme/openai", secrets=injected)
-    sink.exception("header injection", raised.value)
+    for unsendable in ("\r\nX-Evil: 1", "\n", "\x00"):
+        injected = {**secrets, "ACME_OPENAI_KEY": secrets["ACME_OPENAI_KEY"] + unsendable}
+        with pytest.raises(llmreg.RouteError) as raised:
+            registry.resolve("acme/gpt-4o", provider="acme/openai", secrets=injected)
+        sink.exception(f"unsendable secret {unsendable!r}", raised.value)
 
     changes: list[str] = []
     errors: list[llmreg.RegistryError] = []
