@@ -269,7 +269,7 @@ def _some_commands(
     run(sink, capsys, "export", "openwebui", "acme/gpt-4o", "--registry", str(reg))
 
 
-def _library(sink: Sink, reg: Path, work: Path, secrets: dict[str, str]) -> llmreg.Registry | None:
+def _library(sink: Sink, reg: Path, work: Path) -> llmreg.Registry | None:
     """load, lookups, snapshots, diff and the Watcher; None when the registry is invalid."""
     try:
         registry = llmreg.load(reg)
@@ -330,7 +330,7 @@ def test_referenced_secrets_never_come_back_out(
     ids = [f"{d['kind'].lower()} {d['workspace']}/{d['name']}" for d in DOCS]
     _commands(sink, capsys, reg, work, ids)
     run(sink, capsys, "diff", str(reg), str(other))
-    registry = _library(sink, reg, work, secrets)
+    registry = _library(sink, reg, work)
     assert registry is not None
 
     sent = _every_route(sink, registry, secrets)
@@ -511,7 +511,7 @@ def test_inline_secrets_are_flagged_and_never_come_back_out(
         _commands(sink, capsys, reg, work, ids)
     else:
         _some_commands(sink, capsys, reg, work, str(case.path))
-    assert _library(sink, reg, work, {}) is None
+    assert _library(sink, reg, work) is None
     assert watcher.reload() is None and watcher.last_error is not None
     sink.exception("Watcher.last_error", watcher.last_error)
     shutil.rmtree(reg)  # the one place the secret is meant to be: the user's own file
