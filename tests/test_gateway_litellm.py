@@ -266,3 +266,18 @@ def test_a_hostile_proxy_config_is_reported_in_one_line(
     assert result.exit_code in (0, 2), result.output
     assert message in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+@pytest.mark.parametrize("model", [CANARY, f"{CANARY}/gpt-4o", f"openai/{CANARY}"])
+def test_a_key_in_the_wrong_field_is_never_echoed(
+    tmp_path: Path, run: Callable[[list[str]], Result], model: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"model_list:\n  - model_name: {CANARY}\n    litellm_params: {{model: {model}}}\n"
+    )
+    result = run(["import", "litellm-proxy", str(config), "--registry", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "internal error" not in result.output
+    assert CANARY not in result.output
+    written = "".join(p.read_text() for p in (tmp_path / "r").rglob("*.yaml"))
+    assert CANARY not in written

@@ -198,3 +198,18 @@ def test_load_url_imports_no_yaml_reader_or_jsonschema(server: Server) -> None:
         [sys.executable, "-c", code, server.url], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == [str(len(llmreg.load(BUNDLED)))]
+
+
+def test_an_emptied_site_is_not_published_unless_allowed(
+    server: Server, site: Path, tmp_path: Path
+) -> None:
+    watcher = llmreg.Watcher(server.url, retries=0)
+    good = watcher.registry
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build(empty, site)
+    assert watcher.poll() is None
+    assert watcher.registry is good and "no definitions any more" in str(watcher.last_error)
+    assert watcher.poll() == llmreg.RegistryDiff()  # not modified since: nothing to redo
+    assert watcher.registry is good
+    assert llmreg.Watcher(server.url, allow_empty=True).registry.hash != good.hash

@@ -217,7 +217,8 @@ class UrlWatcher:
 
     The same contract as ``Watcher`` on a folder: the first load happens in the constructor
     and raises; later failures keep the last good registry, set ``last_error`` and call
-    ``on_error``. ``poll()`` asks the server with a conditional GET; with ``interval`` a
+    ``on_error``, and so does an empty registry replacing one with definitions unless
+    ``allow_empty``. ``poll()`` asks the server with a conditional GET; with ``interval`` a
     daemon thread polls, waiting up to 32 intervals (doubling) after consecutive failures.
     """
 
@@ -228,6 +229,7 @@ class UrlWatcher:
         interval: float | None = None,
         on_change: ChangeCallback | None = None,
         on_error: ErrorCallback | None = None,
+        allow_empty: bool = False,
         expected_hash: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retries: int = 1,
@@ -236,6 +238,7 @@ class UrlWatcher:
         self.source = source
         self.on_change = on_change
         self.on_error = on_error
+        self.allow_empty = allow_empty
         self.last_error: RegistryError | None = None
         self._remote = RemoteSnapshot(
             source, expected_hash=expected_hash, timeout=timeout, retries=retries, backoff=backoff
@@ -263,14 +266,22 @@ class UrlWatcher:
             previous = self._registry
             try:
                 fresh, new = self._remote.refresh(force=force)
+                if new and len(fresh) == 0 < len(previous) and not self.allow_empty:
+                    raise RegistryError(
+                        f"{self.source} holds no definitions any more (it held "
+                        f"{len(previous)}); keeping the last good registry "
+                        "(Watcher(allow_empty=True) publishes an empty one)"
+                    )
             except RegistryError as exc:
                 self.last_error = exc
                 if self.on_error is not None:
                     self.on_error(exc)
                 return None
+            if not new:  # not modified: as a folder Watcher whose files did not change
+                return RegistryDiff()
             self.last_error = None
             self._registry = fresh
-        changes = diff(previous, fresh) if new else RegistryDiff()
+        changes = diff(previous, fresh)
         if changes and self.on_change is not None:
             self.on_change(changes, fresh)
         return changes

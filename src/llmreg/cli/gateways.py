@@ -88,9 +88,14 @@ def import_gateway(system: str, file: Path, workspace: str | None, registry: Pat
     staged: list[tuple[Path, bytes]] = []
     problems: list[Diagnostic] = []
     for document in documents:
-        rel = PurePosixPath(
-            str(document["workspace"]), SUBFOLDER[document["kind"]], f"{document['name']}.yaml"
-        )
+        kind, ws, name = (document.get(k) for k in ("kind", "workspace", "name"))
+        if kind not in SUBFOLDER or not isinstance(ws, str) or not isinstance(name, str):
+            click.echo(
+                f"llmreg: cannot import {file}: a definition lost its name; nothing written",
+                err=True,
+            )
+            return EXIT_USAGE
+        rel = PurePosixPath(ws, SUBFOLDER[kind], f"{name}.yaml")
         target = registry / rel
         if target.exists():
             click.echo(f"llmreg: {target} already exists; nothing written", err=True)

@@ -244,21 +244,32 @@ def export_proxy(registry: Registry, notes: Notes) -> dict[str, Any]:
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+def _shown(value: Any) -> str:
+    """A value from the payload, fit for a message: a secret-shaped one is never echoed."""
+    from llmreg.secrets import redact
+
+    return repr(redact(value)) if isinstance(value, str) else redact(repr(value))
+
+
 def identifier(text: str) -> str:
     """A definition name from a LiteLLM name: other characters become ``-``."""
+    from llmreg.secrets import redact
+
     name = _NAME_CHARS.sub("-", text).strip("-")[:255]
     if not name:
-        raise InteropError(f"{text!r} gives no usable definition name")
+        raise InteropError(f"{_shown(text)} gives no usable definition name")
+    if redact(name) == "<redacted>":
+        raise InteropError("a name looks like an API key; it is not imported (rename it)")
     return name
 
 
 def _split(model: str, where: str) -> tuple[str, str]:
     prefix, sep, served = model.partition("/")
     if not sep or not served:
-        raise InteropError(f"{where}: model {model!r} has no '<provider>/' prefix")
+        raise InteropError(f"{where}: model {_shown(model)} has no '<provider>/' prefix")
     if prefix not in PROVIDER_TYPE:
         raise InteropError(
-            f"{where}: LiteLLM provider '{prefix}' has no llmreg provider_type "
+            f"{where}: LiteLLM provider {_shown(prefix)} has no llmreg provider_type "
             f"(supported: {', '.join(sorted(PROVIDER_TYPE))})"
         )
     return prefix, served
@@ -305,7 +316,7 @@ def _model_doc(name: str, workspace: str, entry: dict[str, Any], notes: Notes) -
     elif mode == "audio_speech":
         doc["output_modalities"] = ["audio"]
     elif mode not in (None, "chat", "completion", "responses"):
-        note(notes, f"{name}: mode {mode!r} read as a text model")
+        note(notes, f"{name}: mode {_shown(mode)} read as a text model")
     return doc
 
 
@@ -317,7 +328,7 @@ def import_model_map(payload: Any, *, workspace: str, notes: Notes) -> list[Doc]
     for key, raw in entries.items():
         if key == "sample_spec":  # the template entry LiteLLM's own file starts with
             continue
-        entry = need_object(raw, f"entry {key!r}")
+        entry = need_object(raw, f"entry {_shown(key)}")
         name = identifier(key.partition("/")[2] or key)  # LiteLLM's own keys may lack a prefix
         if name.lower() in seen:
             note(notes, f"{key}: a model named {name} was already imported; skipped")
@@ -400,7 +411,8 @@ def import_proxy(payload: Any, *, workspace: str, notes: Notes) -> list[Doc]:
             models[model_name] = model_doc
         elif call != model_doc.get("params", {}):
             note(
-                notes, f"{where}: call parameters differ from the first {model_name!r}; kept those"
+                notes,
+                f"{where}: call parameters differ from the first {_shown(model_name)}; kept those",
             )
         model_id = f"{workspace}/{model_doc['name']}"
         owner = served_by.setdefault((id(provider), served), model_id)
@@ -479,7 +491,7 @@ def _provider_doc(
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout < 1e6:
         network["default_request_timeout_in_seconds"] = max(1, round(timeout))
     elif timeout is not None:
-        note(notes, f"{where}: timeout {timeout!r} is not a number of seconds; not imported")
+        note(notes, f"{where}: timeout {_shown(timeout)} is not a number of seconds; not imported")
     if params.get("max_retries") is not None:
         network["max_retries"] = params["max_retries"]
     if network:
