@@ -91,27 +91,27 @@ def build(tensorzero: Any, config: Path) -> Any:
     return tensorzero.TensorZeroGateway.build_embedded(config_file=str(config))
 
 
-@pytest.mark.gateways
-def test_the_embedded_gateway_starts_from_the_export(
-    registry: llmreg.Registry, tensorzero: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    config = tmp_path / "tensorzero.toml"
-    config.write_text(render(export_config(registry, [])))
+@pytest.fixture
+def config(registry: llmreg.Registry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The exported tensorzero.toml, with every key variable set (the gateway reads them)."""
+    path = tmp_path / "tensorzero.toml"
+    path.write_text(render(export_config(registry, [])))
     for name in key_names(registry):
         monkeypatch.setenv(name, CANARY)
+    return path
+
+
+@pytest.mark.gateways
+def test_the_embedded_gateway_starts_from_the_export(tensorzero: Any, config: Path) -> None:
     build(tensorzero, config).close()
 
 
 @pytest.mark.gateways
 def test_the_gateway_reads_the_key_references(
-    registry: llmreg.Registry, tensorzero: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    tensorzero: Any, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The gateway resolves each api_key_location at startup: without the variable it refuses
     # to start and names it, so the provider tables are read, not skipped.
-    config = tmp_path / "tensorzero.toml"
-    config.write_text(render(export_config(registry, [])))
-    for name in key_names(registry):
-        monkeypatch.setenv(name, CANARY)
     monkeypatch.delenv("VLLM_GPU_CLUSTER_API_KEY")
     with pytest.raises(Exception, match="VLLM_GPU_CLUSTER_API_KEY"):
         build(tensorzero, config)
