@@ -213,3 +213,15 @@ def test_an_emptied_site_is_not_published_unless_allowed(
     assert watcher.poll() == llmreg.RegistryDiff()  # not modified since: nothing to redo
     assert watcher.registry is good
     assert llmreg.Watcher(server.url, allow_empty=True).registry.hash != good.hash
+
+
+def test_url_secrets_never_reach_a_message(server: Server) -> None:
+    token = "sk-canary-0123456789abcdefghijklmnop"
+    signed = f"{server.url}registry.snapshot.json?X-Amz-Signature={token}"
+    assert llmreg.load_url(signed).hash == llmreg.load(BUNDLED).hash  # the query is sent
+    server.stop()
+    for url in (signed, server.url.replace("http://", f"http://user:{token}@")):
+        with pytest.raises(llmreg.SnapshotError) as caught:
+            llmreg.load_url(url, retries=0)
+        assert token not in str(caught.value)
+        assert "127.0.0.1" in str(caught.value)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 SNAPSHOT_NAME = "registry.snapshot.json"
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # load_snapshot's own bound
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -44,11 +44,25 @@ class FetchError(SnapshotError):
         self.retry = retry
 
 
+def shown(url: str) -> str:
+    """The URL for messages: without user info and query, where tokens and signatures go."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<an invalid URL>"
+    return urllib.parse.urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
 def snapshot_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise RegistryError(f"{url!r} is not an http:// or https:// URL")
-    return url + SNAPSHOT_NAME if url.endswith("/") else url
+        raise RegistryError(f"{shown(url)!r} is not an http:// or https:// URL")
+    if parts.path.endswith("/"):
+        path = parts.path + SNAPSHOT_NAME
+        return urllib.parse.urlunsplit(parts._replace(path=path))
+    return url
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,7 @@ def fetch(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Fetched:
     """One GET, conditional when validators are given; FetchError on any failure."""
+    where = shown(url)
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     if etag is not None:
         request.add_header("If-None-Match", etag)
@@ -85,15 +100,15 @@ def fetch(
         if exc.code == 304:
             return Fetched(None, etag, last_modified)
         raise FetchError(
-            f"{url}: HTTP {exc.code} {exc.reason}", retry=exc.code in _RETRY_STATUS
+            f"{where}: HTTP {exc.code} {exc.reason}", retry=exc.code in _RETRY_STATUS
         ) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         # URLError wraps refused connections and DNS failures; OSError covers timeouts and
         # http.client.IncompleteRead (a body shorter than its Content-Length) among others.
         reason = getattr(exc, "reason", None) or exc
-        raise FetchError(f"{url}: {reason.__class__.__name__}: {reason}", retry=True) from None
+        raise FetchError(f"{where}: {reason.__class__.__name__}: {reason}", retry=True) from None
     if len(body) > max_bytes:
-        raise FetchError(f"{url}: the snapshot is larger than {max_bytes} bytes", retry=False)
+        raise FetchError(f"{where}: the snapshot is larger than {max_bytes} bytes", retry=False)
     return Fetched(body, _header(headers, "ETag"), _strong_last_modified(headers))
 
 
@@ -115,19 +130,22 @@ def _strong_last_modified(headers: Message) -> str | None:
     return modified if age.total_seconds() >= 1 else None
 
 
-def registry_from_bytes(body: bytes, url: str, expected_hash: str | None = None) -> Registry:
+def registry_from_bytes(
+    body: bytes, url: str, expected_hash: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Registry:
     """Verify and build a snapshot's registry; SnapshotError names ``url``, not a temp file."""
     from llmreg.snapshot import load_snapshot
 
+    where = shown(url)
     with tempfile.TemporaryDirectory(prefix="llmreg-url-") as folder:
         path = Path(folder) / SNAPSHOT_NAME
         path.write_bytes(body)
         try:
-            registry = load_snapshot(path)
+            registry = load_snapshot(path, max_bytes=max_bytes)
         except SnapshotError as exc:
-            raise SnapshotError(exc.message.replace(str(path), url)) from None
+            raise SnapshotError(exc.message.replace(str(path), where)) from None
     if expected_hash is not None and registry.hash != expected_hash:
-        raise SnapshotError(f"{url}: registry hash {registry.hash} is not the expected one")
+        raise SnapshotError(f"{where}: registry hash {registry.hash} is not the expected one")
     return registry
 
 
@@ -143,7 +161,8 @@ def load_url(
     """The verified registry of the snapshot at ``url``; raises SnapshotError otherwise.
 
     Network errors and 408/429/5xx answers are retried ``retries`` times, waiting ``backoff``
-    seconds and doubling; a 404 or a body that fails verification is not.
+    seconds and doubling; a 404 or a body that fails verification is not. Messages show the
+    URL without its user info and query (tokens, signatures).
     """
     return RemoteSnapshot(
         url,
@@ -206,7 +225,9 @@ class RemoteSnapshot:
         fetched = self._fetch(force or self.registry is None)
         if fetched.body is None and self.registry is not None:
             return self.registry, False
-        registry = registry_from_bytes(fetched.body or b"", self.url, self.expected_hash)
+        registry = registry_from_bytes(
+            fetched.body or b"", self.url, self.expected_hash, self.max_bytes
+        )
         self.registry = registry
         self.etag, self.last_modified = fetched.etag, fetched.last_modified
         return registry, True
@@ -268,7 +289,7 @@ class UrlWatcher:
                 fresh, new = self._remote.refresh(force=force)
                 if new and len(fresh) == 0 < len(previous) and not self.allow_empty:
                     raise RegistryError(
-                        f"{self.source} holds no definitions any more (it held "
+                        f"{shown(self.source)} holds no definitions any more (it held "
                         f"{len(previous)}); keeping the last good registry "
                         "(Watcher(allow_empty=True) publishes an empty one)"
                     )
@@ -312,7 +333,3 @@ class UrlWatcher:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def is_url(source: object) -> bool:
-    return isinstance(source, str) and source.startswith(("http://", "https://"))

@@ -162,9 +162,9 @@ class Watcher:
     """
 
     def __new__(cls, source: str | os.PathLike[str], **options: Any) -> Watcher:
-        from llmreg.remote import UrlWatcher, is_url
+        if cls is Watcher and str(source).startswith(("http://", "https://")):
+            from llmreg.remote import UrlWatcher  # the same contract over HTTP
 
-        if cls is Watcher and is_url(source):  # the same contract over HTTP (remote.py)
             return UrlWatcher(str(source), **options)  # type: ignore[return-value]
         return super().__new__(cls)
 
