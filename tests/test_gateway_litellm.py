@@ -281,3 +281,20 @@ def test_a_key_in_the_wrong_field_is_never_echoed(
     assert CANARY not in result.output
     written = "".join(p.read_text() for p in (tmp_path / "r").rglob("*.yaml"))
     assert CANARY not in written
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "litellm", "default/gpt-4o"], "exports the whole registry; it takes no ID"),
+        (["export", "nemo"], "nemo takes an ID"),
+        (["export", "nemo", "default/openai", "--out", "x.json"], "nemo takes an ID"),
+        (["import", "litellm-proxy", "c.yaml", "--name", "x"], "drop --name"),
+    ],
+)
+def test_gateway_usage_errors(
+    run: Callable[[list[str]], Result], args: list[str], message: str
+) -> None:
+    result = run(args)
+    assert result.exit_code == 2
+    assert message in result.output
