@@ -1,5 +1,5 @@
-"""TensorZero export: the TOML here, TensorZero's embedded gateway's verdict in the
-``gateways``-marked tests (``pip install -e '.[gateways]'``; skipped without tensorzero)."""
+"""TensorZero export: the TOML here, and the verdict of TensorZero's embedded gateway (in the
+``test`` extra) in the ``gateways``-marked tests."""
 
 from __future__ import annotations
 
