@@ -244,6 +244,9 @@ def test_litellm_router_takes_the_proxy_model_list(
     for entry in config["model_list"]:
         model, provider, _key, _base = litellm.get_llm_provider(entry["litellm_params"]["model"])
         assert f"{provider}/{model}" == entry["litellm_params"]["model"]
+        # LiteLLM reads os.environ/NAME as a reference: the variable's value, at run time
+        reference = entry["litellm_params"].get("api_key")
+        assert reference is None or litellm.get_secret(reference) == CANARY
 
 
 @pytest.mark.parametrize(
