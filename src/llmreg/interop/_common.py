@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 from typing import Any
 
 from llmreg import secrets
@@ -23,6 +24,48 @@ BODY_MAPS = ("default_extra_body", "required_extra_body", "params")
 
 class InteropError(ValueError):
     """The payload or definition cannot be converted; the message is one line for the user."""
+
+
+SUBFOLDER = {"Provider": "providers", "Model": "models"}
+
+
+def check_identifier(value: Any, what: str) -> str:
+    """``value`` as a workspace or name, or an error: never a path component like ``..``."""
+    from llmreg.models import IDENTIFIER_PATTERN
+
+    if not isinstance(value, str) or not re.match(IDENTIFIER_PATTERN, value):
+        shown = value if isinstance(value, str) else _json_type(value)
+        raise InteropError(
+            f"{what} {shown!r} cannot be a llmreg {what} (letters, digits, _ - . and not only dots)"
+        )
+    return value
+
+
+def definition_path(registry: Path, kind: str, workspace: Any, name: Any) -> Path:
+    """Where a definition lives; refuses any workspace or name that would leave ``registry``."""
+    folder = SUBFOLDER[kind]
+    ws = check_identifier(workspace, "workspace")
+    nm = check_identifier(name, "name")
+    return registry / ws / folder / f"{nm}.yaml"
+
+
+def check_text(value: Any, where: str = "") -> None:
+    """Refuse strings that are not text: JSON allows lone surrogates, UTF-8 files do not."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise InteropError(
+                f"{where or 'the payload'} holds a lone surrogate, which is not text"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, f"a key in {where or 'the payload'}")
+            check_text(item, pointer_join(where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_text(item, pointer_join(where, index))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def note(notes: Notes | None, message: str) -> None:
