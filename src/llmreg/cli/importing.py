@@ -138,18 +138,23 @@ def _missing_models(
     """Minimal Model definitions for served models neither in the import nor in the registry."""
     from llmreg.interop._common import SUBFOLDER
 
-    have = {f"{d.get('workspace')}/{d.get('name')}" for d, _ in documents if d["kind"] == "Model"}
+    # ids are unique ignoring case, as the checker counts them
+    have = {
+        f"{d.get('workspace')}/{d.get('name')}".lower()
+        for d, _ in documents
+        if d["kind"] == "Model"
+    }
     out: list[tuple[dict[str, Any], list[str]]] = []
     for document, _ in documents:
         for served in document.get("served_models") or []:
             entity = served.get("model_entity_id") if isinstance(served, dict) else None
-            if not isinstance(entity, str) or entity in have or entity.count("/") != 1:
+            if not isinstance(entity, str) or entity.lower() in have or entity.count("/") != 1:
                 continue
             workspace, name = entity.split("/")
             folder = registry / workspace / SUBFOLDER["Model"]
             if any((folder / f"{name}{ext}").exists() for ext in (".yaml", ".yml")):
                 continue
-            have.add(entity)
+            have.add(entity.lower())
             model = {"kind": "Model", "workspace": workspace, "name": name}
             out.append(
                 (

@@ -68,6 +68,29 @@ def check_text(value: Any, where: str = "") -> None:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def allow_private_network(doc: Doc, notes: Notes | None, system: str) -> None:
+    """Set allow_private_network for an endpoint the system reaches on a private network.
+
+    llmreg reports private and plain-http hosts unless the definition allows them; the systems
+    whose configuration has no such switch call whatever URL they hold, so the definition
+    imported from them says so instead of failing the check.
+    """
+    from llmreg.rules.per_file import urls
+
+    if any(f.rule == "private-network" for f in urls(KIND_PROVIDER, doc)):
+        network = doc.setdefault("network_config", {})
+        if isinstance(network, dict):
+            network["allow_private_network"] = True
+            note(
+                notes,
+                f"network_config.allow_private_network set: {system} calls this private or "
+                "plain-http endpoint without such a switch",
+            )
+
+
+KIND_PROVIDER = "Provider"
+
+
 def note(notes: Notes | None, message: str) -> None:
     if notes is not None:
         notes.append(message)

@@ -22,6 +22,7 @@ from llmreg.interop._common import (
     Doc,
     InteropError,
     Notes,
+    allow_private_network,
     copy_set,
     drop_fields,
     finish,
@@ -311,6 +312,8 @@ def import_(
     copy_set(payload, doc, FLAGS)
     if custom is not None:
         doc["custom_provider_config"] = custom
+    if "allow_private_network" not in network_raw:  # config.json has no such switch
+        allow_private_network(doc, notes, "Bifrost")
     drop_fields(payload, SERVER_FIELDS, notes, "observed or computed by Bifrost")
     drop_fields(payload, ("pricing_overrides",), notes, "llmreg keeps prices on models")
     unknown_fields(payload, _KNOWN, notes)
@@ -327,13 +330,18 @@ def _served_names(payload: dict[str, Any]) -> list[str]:
         vllm = key.get("vllm_key_config")
         if isinstance(vllm, dict) and isinstance(vllm.get("model_name"), str):
             listed = [*listed, vllm["model_name"]]
-        names += [n for n in listed if isinstance(n, str) and n and n not in names]
+        for served in listed:
+            if isinstance(served, str) and served and served not in names:
+                names.append(served)
     return names
 
 
 def _entity_name(served: str) -> str:
-    """A model name for a served name (``Qwen/Qwen2.5-Coder`` -> ``Qwen2.5-Coder``)."""
-    tail = served.rsplit("/", 1)[-1]
+    """A model name for a served name (``Qwen/Qwen2.5-Coder`` -> ``qwen2.5-coder``).
+
+    Lower case: two providers serving one model often spell it differently.
+    """
+    tail = served.rsplit("/", 1)[-1].lower()
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", tail).strip("-")
     return cleaned if cleaned.strip(".") else "model"
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from llmreg.interop._common import (
     Doc,
     InteropError,
     Notes,
+    allow_private_network,
     copy_set,
     drop_fields,
     finish,
@@ -85,6 +87,19 @@ def split(payload: Any) -> list[Any]:
     return payload if isinstance(payload, list) else [payload]
 
 
+def _name(payload: dict[str, Any], ptype: str) -> str:
+    """``<type>-<id>``, or ``<type>-<endpoint host>`` for a connection not created yet."""
+    ident = payload.get("id")
+    if isinstance(ident, (int, str)) and not isinstance(ident, bool) and ident != "":
+        return f"{ptype}-{ident}"
+    endpoint = payload.get("endpoint")
+    try:
+        host = urlsplit(endpoint).hostname if isinstance(endpoint, str) else None
+    except ValueError:
+        host = None
+    return f"{ptype}-{host}" if host else ptype
+
+
 def _host_url(payload: dict[str, Any], ptype: str, notes: Notes | None) -> str:
     endpoint = payload.get("endpoint")
     if endpoint:
@@ -133,8 +148,7 @@ def import_(
         raise InteropError(f"provider must be one of {known}, not {json.dumps(provider)}")
     ptype = TO_TYPE[provider]
     if not name:
-        ident = payload.get("id")
-        name = f"{ptype}-{ident}" if isinstance(ident, (int, str)) and ident != "" else ptype
+        name = _name(payload, ptype)
         note(notes, f"named {name!r} (Label Studio connections have no name); pass --name")
     doc: Doc = {"kind": KIND, "workspace": workspace, "name": name, "provider_type": ptype}
     doc["host_url"] = _host_url(payload, ptype, notes)
@@ -153,6 +167,7 @@ def import_(
             note(notes, f"dropped {key}: secrets are never imported; set api_key_secret_name")
     drop_fields(payload, SERVER_FIELDS, notes, "observed or assigned by Label Studio")
     unknown_fields(payload, {*_KNOWN, *SERVER_FIELDS, *_SECRET_INPUTS}, notes)
+    allow_private_network(doc, notes, "Label Studio")
     return finish(doc, notes)
 
 

@@ -17,6 +17,7 @@ from llmreg.interop._common import (
     Doc,
     InteropError,
     Notes,
+    allow_private_network,
     copy_set,
     drop_fields,
     finish,
@@ -98,8 +99,15 @@ def import_(
         "speaks another API",
     )
     copy_set(payload, doc, SHARED)
+    if payload.get("enabled_models") and not payload.get("served_models"):
+        note(
+            notes,
+            "no served_models: NeMo sets them with the status call, a create request has none; "
+            "import what NeMo returns (GET) to keep them",
+        )
     drop_fields(payload, SERVER_FIELDS, notes, "observed or assigned by the NeMo server")
     unknown_fields(payload, {*_IDENTITY, *SHARED, *SERVER_FIELDS}, notes)
+    allow_private_network(doc, notes, "NeMo")
     return finish(doc, notes)
 
 
