@@ -355,3 +355,27 @@ def test_openwebui_round_trip_of_every_bundled_model(document: dict[str, Any]) -
     )
     keep = set(SYSTEMS["openwebui"].fields)
     assert config_hash(back, keep) == config_hash(document, keep)
+
+
+def test_openwebui_server_get_output_imports_back_equal() -> None:
+    """The recorded GET of a real Open WebUI 0.12.4 after creating the export of code-assistant."""
+    recorded = json.loads((ROOT / "tests/data/seeds/openwebui-server-get.json").read_text())
+    assert {"id", "resource_id", "created_at"} <= set(recorded["access_grants"][0])
+    back, _ = import_("openwebui", recorded)
+    original = next(d for d in bundled("Model") if d["name"] == "code-assistant")
+    keep = set(SYSTEMS["openwebui"].fields)
+    assert config_hash(back, keep) == config_hash(original, keep)
+
+
+def test_openwebui_everyone_is_a_public_read_grant_both_ways() -> None:
+    """Open WebUI gives a model without grants to nobody: omitted grants go out as user '*'."""
+    everyone = {"kind": "Model", "workspace": "default", "name": "m", "display_name": "M"}
+    exported, _ = export("openwebui", everyone)
+    assert exported["access_grants"] == [
+        {"principal_type": "user", "principal_id": "*", "permission": "read"}
+    ]
+    back, _ = import_("openwebui", exported)
+    assert "access_grants" not in back
+    nobody, _ = export("openwebui", everyone | {"access_grants": []})
+    assert nobody["access_grants"] == []
+    assert import_("openwebui", nobody)[0]["access_grants"] == []

@@ -65,12 +65,15 @@ def suggested_workspace(payload: dict[str, Any]) -> str | None:
 
 
 PUBLIC = ("user", "*")
+EVERYONE = {"access_type": "public", "access_id": "*", "permission": "read"}
 
 
 def split(payload: Any) -> list[Any]:
-    """One model, the list the admin export writes, or a ``{"data": [...]}`` list response."""
-    if isinstance(payload, dict) and isinstance(payload.get("data"), list):
-        return list(payload["data"])
+    """One model, the list the admin export writes (``GET /api/v1/models/export``), the body of
+    the admin import (``{"models": [...]}``), or a ``{"data": [...]}`` list response."""
+    for key in ("models", "data"):
+        if isinstance(payload, dict) and isinstance(payload.get(key), list):
+            return list(payload[key])
     return payload if isinstance(payload, list) else [payload]
 
 
@@ -138,7 +141,10 @@ def import_(
         doc["meta"] = meta
     grants = payload.get("access_grants")
     if isinstance(grants, list):
-        doc["access_grants"] = [_grant_in(g, notes) for g in grants]
+        converted = [_grant_in(g, notes) for g in grants]
+        # one public read grant is Open WebUI's "everyone", which llmreg says by omission
+        if [{"permission": "read", **g} for g in converted] != [EVERYONE]:
+            doc["access_grants"] = converted
     elif grants is not None:
         doc["access_grants"] = grants
     if payload.get("is_active") is not None:
@@ -167,8 +173,10 @@ def export(definition: Doc, *, notes: Notes | None = None) -> dict[str, Any]:
     if "tags" in meta:
         meta["tags"] = [{"name": t} for t in meta["tags"]]
     out["meta"] = meta
-    if "access_grants" in definition:
-        out["access_grants"] = [_grant_out(g) for g in definition["access_grants"]]
+    # Open WebUI gives a model without grants to nobody but its owner; llmreg's omitted
+    # grants mean everyone, which Open WebUI writes as a read grant to the user "*"
+    grants = definition.get("access_grants", [EVERYONE])
+    out["access_grants"] = [_grant_out(g) for g in grants]
     out["is_active"] = definition.get("is_active", True)
     left_out = sorted(k for k in definition if k not in (*FIELDS, "kind", "workspace", "name"))
     if left_out:
