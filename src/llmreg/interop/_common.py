@@ -29,14 +29,26 @@ class InteropError(ValueError):
 SUBFOLDER = {"Provider": "providers", "Model": "models"}
 
 
+def shown(value: Any) -> str:
+    """A payload value for a message: JSON, with anything secret-shaped redacted."""
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return (
+        json.dumps(secrets.redact(text), ensure_ascii=False)
+        if isinstance(value, str)
+        else secrets.redact(text)
+    )
+
+
 def check_identifier(value: Any, what: str) -> str:
     """``value`` as a workspace or name, or an error: never a path component like ``..``."""
     from llmreg.models import IDENTIFIER_PATTERN
 
     if not isinstance(value, str) or not re.match(IDENTIFIER_PATTERN, value):
-        shown = value if isinstance(value, str) else _json_type(value)
         raise InteropError(
-            f"{what} {shown!r} cannot be a llmreg {what} (letters, digits, _ - . and not only dots)"
+            f"{what} {shown(value)} cannot be a llmreg {what} (letters, digits, _ - . and not "
+            "only dots)"
         )
     return value
 

@@ -30,6 +30,7 @@ from llmreg.interop._common import (
     note,
     optional_object,
     secret_name,
+    shown,
     unknown_fields,
 )
 from llmreg.models import PROVIDER_TYPES
@@ -226,7 +227,7 @@ def import_(
         ptype = provider
     else:
         raise InteropError(
-            f"{provider!r} is not a Bifrost provider id and the configuration has no "
+            f"{shown(provider)} is not a Bifrost provider id and the configuration has no "
             "custom_provider_config"
         )
     doc: Doc = {"kind": KIND, "workspace": workspace, "name": name or provider}

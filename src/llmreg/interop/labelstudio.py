@@ -25,6 +25,7 @@ from llmreg.interop._common import (
     finish,
     need_object,
     note,
+    shown,
     unknown_fields,
 )
 
@@ -145,7 +146,7 @@ def import_(
     provider = payload.get("provider")
     if not isinstance(provider, str) or provider not in TO_TYPE:
         known = ", ".join(TO_TYPE)
-        raise InteropError(f"provider must be one of {known}, not {json.dumps(provider)}")
+        raise InteropError(f"provider must be one of {known}, not {shown(provider)}")
     ptype = TO_TYPE[provider]
     if not name:
         name = _name(payload, ptype)

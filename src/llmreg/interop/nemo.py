@@ -23,6 +23,7 @@ from llmreg.interop._common import (
     finish,
     need_object,
     note,
+    shown,
     unknown_fields,
 )
 from llmreg.models import Provider
@@ -91,7 +92,10 @@ def import_(
         raise InteropError("the ModelProvider has no name; pass --name")
     own_workspace = payload.get("workspace")
     if isinstance(own_workspace, str) and own_workspace and own_workspace != workspace:
-        note(notes, f"workspace {own_workspace!r} of the payload replaced by {workspace!r}")
+        note(
+            notes,
+            f"workspace {shown(own_workspace)} of the payload replaced by {shown(workspace)}",
+        )
     doc: Doc = {"kind": KIND, "workspace": workspace, "name": name, "provider_type": "nim"}
     note(
         notes,

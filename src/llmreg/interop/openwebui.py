@@ -24,6 +24,7 @@ from llmreg.interop._common import (
     need_object,
     note,
     optional_object,
+    shown,
     unknown_fields,
 )
 from llmreg.models import IDENTIFIER_PATTERN
@@ -46,11 +47,13 @@ def _split(ident: Any, what: str) -> tuple[str | None, str]:
     elif len(parts) == 2:
         workspace, name = parts[0], parts[1]
     else:
-        raise InteropError(f"{what} {ident!r} has more than one '/'; llmreg ids are workspace/name")
+        raise InteropError(
+            f"{what} {shown(ident)} has more than one '/'; llmreg ids are workspace/name"
+        )
     for part in (workspace, name):
         if part is not None and not _NAME.match(part):
             raise InteropError(
-                f"{what} {ident!r} cannot be a llmreg id (letters, digits, _ - . and one /; "
+                f"{what} {shown(ident)} cannot be a llmreg id (letters, digits, _ - . and one /; "
                 "not only dots)"
             )
     return workspace, name
