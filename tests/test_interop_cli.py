@@ -227,6 +227,11 @@ def test_export_refuses_a_dot_id() -> None:
         ("openwebui", '{"id": "m", "params": {"\\udfff": 1}}', "lone surrogate"),
         ("openwebui", "[1]", "is a JSON object"),
         ("bifrost", '{"provider": "openai", "keys": {}}', "keys must be a JSON array"),
+        # a file of another system
+        ("nemo", '{"providers": {"openai": {"keys": []}}}', "has no name"),
+        ("bifrost", '{"id": "gpt-4", "name": "GPT-4"}', "not a Bifrost provider id"),
+        ("labelstudio", '{"name": "p", "host_url": "https://h.example.com"}', "provider must be"),
+        ("openwebui", '{"provider": "OpenAI"}', "id must be a non-empty string"),
     ],
 )
 def test_bad_payloads_are_one_line_and_write_nothing(

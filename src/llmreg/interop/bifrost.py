@@ -479,7 +479,10 @@ def export_all(definitions: list[Doc], *, notes: Notes | None = None) -> dict[st
     for definition in definitions:
         if definition.get("kind") != KIND:
             continue
-        ident, entry = _entry(definition, notes, config_file=True)
+        mine: Notes = []
+        ident, entry = _entry(definition, mine, config_file=True)
+        if notes is not None:
+            notes += [f"{definition['workspace']}/{definition['name']}: {n}" for n in mine]
         if ident in providers:
             raise InteropError(
                 f"two definitions are Bifrost's provider {ident!r}; config.json holds one "
