@@ -9,15 +9,8 @@ from typing import Any
 
 import click
 
+from llmreg.cli.importing import EXIT_FINDINGS, fail
 from llmreg.interop import SYSTEMS
-
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> click.exceptions.Exit:
-    click.echo(f"llmreg: {message}", err=True)
-    return click.exceptions.Exit(code)
 
 
 def _one(system: str, ident: str, registry: Path) -> dict[str, Any]:
@@ -36,7 +29,7 @@ def _one(system: str, ident: str, registry: Path) -> dict[str, Any]:
         raise click.UsageError(f"ID must be workspace/name: {exc}") from None
     found = [p for p in (path, path.with_suffix(".yml")) if p.is_file()]
     if not found:
-        raise _fail(f"no {kind.lower()} {ident!r} in {registry}", EXIT_FINDINGS)
+        raise fail(f"no {kind.lower()} {ident!r} in {registry}", EXIT_FINDINGS)
     report = run_check([found[0]], registry)
     if not report.ok:
         text.write(report, sys.stdout)
@@ -44,7 +37,7 @@ def _one(system: str, ident: str, registry: Path) -> dict[str, Any]:
     try:
         document: dict[str, Any] = parse(read_text(found[0].read_bytes())).data
     except (OSError, SourceError) as exc:  # changed since the check ran
-        raise _fail(f"cannot read {found[0]}: {exc}") from None
+        raise fail(f"cannot read {found[0]}: {exc}") from None
     return document
 
 
@@ -62,7 +55,7 @@ def _all(registry: Path) -> list[dict[str, Any]]:
             report = CheckReport(files_checked=exc.files_checked, diagnostics=list(exc.diagnostics))
             text.write(report, sys.stdout)
             raise click.exceptions.Exit(EXIT_FINDINGS) from None
-        raise _fail(exc.message) from None
+        raise fail(exc.message) from None
     return [
         d.model_dump(mode="json", exclude_defaults=True) | {"kind": d.kind}
         for d in loaded.definitions()
@@ -103,7 +96,7 @@ def command(system: str, ident: str | None, registry: Path, out: Path | None) ->
         else:
             payload, notes = export(system, _one(system, ident, registry))
     except InteropError as exc:
-        raise _fail(f"cannot export {ident or registry} to {system}: {exc}") from None
+        raise fail(f"cannot export {ident or registry} to {system}: {exc}") from None
     text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     if out is None:
         click.echo(text, nl=False)
@@ -111,7 +104,7 @@ def command(system: str, ident: str | None, registry: Path, out: Path | None) ->
         try:
             out.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise _fail(f"cannot write {out}: {exc.strerror or exc}") from None
+            raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
         click.echo(f"wrote {out}", err=True)
     for line in notes:
         click.echo(f"note: {line}", err=True)

@@ -20,7 +20,7 @@ EXIT_USAGE = 2
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> click.exceptions.Exit:
+def fail(message: str, code: int = EXIT_USAGE) -> click.exceptions.Exit:
     click.echo(f"llmreg: {message}", err=True)
     return click.exceptions.Exit(code)
 
@@ -31,10 +31,10 @@ def read_bounded(path: Path, limit: int = MAX_IMPORT_BYTES) -> bytes:
         # O_NONBLOCK: opening a FIFO without a writer returns at once instead of hanging
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise fail(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _fail(f"cannot read {path}: not a regular file")
+            raise fail(f"cannot read {path}: not a regular file")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -44,11 +44,11 @@ def read_bounded(path: Path, limit: int = MAX_IMPORT_BYTES) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise fail(f"cannot read {path}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
     if size > limit:
-        raise _fail(f"cannot read {path}: larger than {limit // (1024 * 1024)} MiB")
+        raise fail(f"cannot read {path}: larger than {limit // (1024 * 1024)} MiB")
     return b"".join(chunks)
 
 
@@ -63,7 +63,7 @@ def read_json(path: Path) -> Any:
         message = f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except RecursionError:
         message = f"{path} is nested too deeply to read as JSON"
-    raise _fail(message)
+    raise fail(message)
 
 
 def _print_report(diagnostics: list[Any]) -> None:
@@ -123,12 +123,12 @@ def _plan(
                 )
             )
     except InteropError as exc:
-        raise _fail(f"cannot import {file}: {exc}") from None
+        raise fail(f"cannot import {file}: {exc}") from None
     seen: dict[str, Path] = {}
     for item in planned:
         other = seen.setdefault(str(item.rel).lower(), item.target)
         if other is not item.target:
-            raise _fail(f"cannot import {file}: two definitions would both be {item.rel}")
+            raise fail(f"cannot import {file}: two definitions would both be {item.rel}")
     return planned
 
 
@@ -262,8 +262,8 @@ def _write(item: _Planned, force: bool) -> None:
             with item.target.open("xb") as out:
                 out.write(item.content)
     except FileExistsError:
-        raise _fail(
+        raise fail(
             f"{item.target} appeared while importing; not overwritten", EXIT_FINDINGS
         ) from None
     except OSError as exc:
-        raise _fail(f"cannot write {item.target}: {exc.strerror or exc}") from None
+        raise fail(f"cannot write {item.target}: {exc.strerror or exc}") from None
