@@ -33,12 +33,9 @@ def shown(value: Any) -> str:
     """A payload value for a message: JSON, with anything secret-shaped redacted."""
     import json
 
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return (
-        json.dumps(secrets.redact(text), ensure_ascii=False)
-        if isinstance(value, str)
-        else secrets.redact(text)
-    )
+    if isinstance(value, str):
+        return json.dumps(secrets.redact(value), ensure_ascii=False)
+    return secrets.redact(json.dumps(value, ensure_ascii=False))
 
 
 def check_identifier(value: Any, what: str) -> str:
@@ -89,7 +86,7 @@ def allow_private_network(doc: Doc, notes: Notes | None, system: str) -> None:
     """
     from llmreg.rules.per_file import urls
 
-    if any(f.rule == "private-network" for f in urls(KIND_PROVIDER, doc)):
+    if any(f.rule == "private-network" for f in urls("Provider", doc)):
         network = doc.setdefault("network_config", {})
         if isinstance(network, dict):
             network["allow_private_network"] = True
@@ -98,9 +95,6 @@ def allow_private_network(doc: Doc, notes: Notes | None, system: str) -> None:
                 f"network_config.allow_private_network set: {system} calls this private or "
                 "plain-http endpoint without such a switch",
             )
-
-
-KIND_PROVIDER = "Provider"
 
 
 def note(notes: Notes | None, message: str) -> None:

@@ -347,17 +347,6 @@ def _entity_name(served: str) -> str:
     return cleaned if cleaned.strip(".") else "model"
 
 
-def _key(definition: Doc, served: list[str], notes: Notes | None) -> dict[str, Any]:
-    secret = definition.get("api_key_secret_name")
-    key: dict[str, Any] = {
-        "name": f"{definition['name']}-key",
-        "value": f"env.{secret}" if secret else "",
-        "models": served,
-        "weight": 1.0,
-    }
-    return key
-
-
 def _entry(
     definition: Doc, notes: Notes | None, *, config_file: bool
 ) -> tuple[str, dict[str, Any]]:
@@ -377,7 +366,13 @@ def _entry(
         raise InteropError(f"Bifrost has no provider type {ptype!r}")
     ident = definition["name"] if ptype == "custom" else ptype
     served = [m["served_model_name"] for m in definition.get("served_models") or []]
-    key = _key(definition, served, notes)
+    secret = definition.get("api_key_secret_name")
+    key: dict[str, Any] = {
+        "name": f"{definition['name']}-key",
+        "value": f"env.{secret}" if secret else "",
+        "models": served,
+        "weight": 1.0,
+    }
     host_url = definition["host_url"]
     base_url = _without_v1(host_url, notes) if _appends_v1(ptype, custom) else host_url
     network: dict[str, Any] = {}
@@ -409,7 +404,7 @@ def _entry(
         keys = [key]
     if not keys:
         raise InteropError("Bifrost's vllm keys name the model they serve: add served_models")
-    if not definition.get("api_key_secret_name"):
+    if not secret:
         note(notes, "no api_key_secret_name: the key's value is empty")
     out: dict[str, Any] = {"keys": keys}
     if definition.get("default_extra_headers"):

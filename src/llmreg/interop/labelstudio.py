@@ -51,8 +51,6 @@ TO_TYPE = {
 FROM_TYPE = {v: k for k, v in TO_TYPE.items()}
 # OpenAI-compatible servers Label Studio has no name for: its Custom provider speaks to them.
 OPENAI_COMPATIBLE = ("nim", "vllm")
-# Body fields the SDK's create call has no argument for (additional body parameters).
-ADDITIONAL_BODY = ("budget_limit", "budget_reset_period", "model_params")
 SHARED = (
     "scope",
     "deployment_name",
@@ -206,7 +204,7 @@ def export(definition: Doc, *, notes: Notes | None = None) -> dict[str, Any]:
     expressed = {*FIELDS, "kind", "workspace", "name", "api_key_secret_name"}
     left_out = sorted(k for k in definition if k not in expressed)
     if ptype == "custom":
-        left_out = [k for k in left_out if k not in ("custom_provider_config", "provider_type")]
+        left_out = [k for k in left_out if k != "custom_provider_config"]
         extra = sorted(k for k in custom if k != "base_provider_type")
         left_out += [f"custom_provider_config.{k}" for k in extra]
     if left_out:
