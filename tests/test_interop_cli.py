@@ -304,3 +304,17 @@ def test_yaml_writer_round_trips_every_document(params: dict[str, Any], descript
 def test_import_converts_inline_key_and_surrogate_free_payload() -> None:
     document, _ = import_("openwebui", {"id": "m", "name": "caf\u00e9 \U0001f600"})
     assert document["display_name"] == "caf\u00e9 \U0001f600"
+
+
+def test_a_served_model_id_of_dots_is_a_finding_not_a_model_file(tmp_path: Path) -> None:
+    source = tmp_path / "p.json"
+    served = [{"model_entity_id": "w/..", "served_model_name": "m"}]
+    source.write_text(
+        json.dumps({"name": "p", "host_url": "https://h.example.com", "served_models": served})
+    )
+    registry = tmp_path / "reg"
+    result = run(["import", "nemo", str(source), "--registry", str(registry)])
+    assert result.exit_code == 1, result.output
+    assert "schema" in result.output
+    assert "nothing written" in result.output
+    assert files_under(tmp_path / "reg") == []

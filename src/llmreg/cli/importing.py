@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 from dataclasses import dataclass, field
@@ -137,6 +138,7 @@ def _missing_models(
 ) -> list[tuple[dict[str, Any], list[str]]]:
     """Minimal Model definitions for served models neither in the import nor in the registry."""
     from llmreg.interop._common import SUBFOLDER
+    from llmreg.models import ENTITY_ID_PATTERN
 
     # ids are unique ignoring case, as the checker counts them
     have = {
@@ -148,7 +150,10 @@ def _missing_models(
     for document, _ in documents:
         for served in document.get("served_models") or []:
             entity = served.get("model_entity_id") if isinstance(served, dict) else None
-            if not isinstance(entity, str) or entity.lower() in have or entity.count("/") != 1:
+            # an id the schema refuses is the provider's check finding, not a model to write
+            if not isinstance(entity, str) or not re.match(ENTITY_ID_PATTERN, entity):
+                continue
+            if entity.lower() in have:
                 continue
             workspace, name = entity.split("/")
             folder = registry / workspace / SUBFOLDER["Model"]
