@@ -460,3 +460,21 @@ def test_cli_export_refuses_an_invalid_definition(tmp_path: Path) -> None:
     result = run(["export", "openwebui", "w/m", "--registry", str(tmp_path / "reg")])
     assert result.exit_code == 1
     assert "schema" in result.output
+
+
+def test_an_export_only_system_needs_three_names() -> None:
+    """What another converter module (a gateway) needs to join the registry."""
+    import types
+
+    from llmreg.interop import system
+
+    module = types.ModuleType("llmreg.interop.gateway")
+    module.KIND = "Provider"  # type: ignore[attr-defined]
+    module.FIELDS = ("host_url",)  # type: ignore[attr-defined]
+    module.export = lambda document, *, notes=None: {"url": document["host_url"]}  # type: ignore[attr-defined]
+    described = system(module, "A gateway")
+    assert described.name == "gateway" and described.import_ is None
+    assert described.split([1, 2]) == [1, 2]
+    assert described.export({"host_url": "https://x.example.com"}) == {
+        "url": "https://x.example.com"
+    }

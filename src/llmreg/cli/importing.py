@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from llmreg.interop import SYSTEMS
+from llmreg.interop import IMPORTABLE
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -174,7 +174,7 @@ def _missing_models(
 
 
 @click.command("import")
-@click.argument("system", type=click.Choice(sorted(SYSTEMS)))
+@click.argument("system", type=click.Choice(IMPORTABLE))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--workspace",

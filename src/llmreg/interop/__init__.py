@@ -1,12 +1,13 @@
 """Import from and export to the systems llmreg's fields come from (docs/interop.md).
 
-Each system is one module with ``import_(payload, *, workspace, name, notes)`` returning a
-definition document (plain data, defaults omitted, no secret values) and ``export(document, *,
-notes)`` returning the system's JSON for one definition. Optional: ``split(payload)`` (the
-objects of a list or of the system's whole configuration; default: a list is its items) and
-``export_all(documents, *, notes)`` (the system's whole configuration; default: the list of
-exports). ``notes`` collects what was dropped or converted. A new system is one more module
-and one more line in :data:`_MODULES`.
+Each system is one module with ``KIND``, ``FIELDS`` and ``export(document, *, notes)``
+returning the system's JSON for one definition. Optional: ``import_(payload, *, workspace,
+name, notes)`` returning a definition document (plain data, defaults omitted, no secret values)
+with ``suggested_workspace(payload)`` (an export-only system has neither; ``llmreg import``
+does not offer it), ``split(payload)`` (the objects of a list or of the system's whole
+configuration; default: a list is its items) and ``export_all(documents, *, notes)`` (the
+system's whole configuration; default: the list of exports). ``notes`` collects what was
+dropped or converted. A new system is one more module and one more line in :data:`_MODULES`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from typing import Any
 from llmreg.interop import bifrost, labelstudio, nemo, openwebui
 from llmreg.interop._common import Doc, InteropError, Notes, check_text
 
-__all__ = ["SYSTEMS", "InteropError", "System", "export", "export_all", "import_", "split"]
+__all__ = [
+    "IMPORTABLE",
+    "SYSTEMS",
+    "InteropError",
+    "System",
+    "export",
+    "export_all",
+    "import_",
+    "split",
+]
 
 
 @dataclass(frozen=True)
@@ -27,12 +37,16 @@ class System:
     name: str
     title: str
     kind: str  # the llmreg kind it maps to: Provider or Model
-    import_: Callable[..., Doc]
+    import_: Callable[..., Doc] | None
     export: Callable[..., Any]
     suggested_workspace: Callable[[dict[str, Any]], str | None]
     fields: tuple[str, ...]  # the llmreg fields (besides workspace/name) it can express
     split: Callable[[Any], list[Any]]
     export_all: Callable[..., Any] | None
+
+
+def _no_workspace(payload: dict[str, Any]) -> str | None:
+    return None
 
 
 def _items(payload: Any) -> list[Any]:
@@ -45,9 +59,9 @@ def system(module: ModuleType, title: str) -> System:
         name=module.__name__.rsplit(".", 1)[1],
         title=title,
         kind=module.KIND,
-        import_=module.import_,
+        import_=getattr(module, "import_", None),
         export=module.export,
-        suggested_workspace=module.suggested_workspace,
+        suggested_workspace=getattr(module, "suggested_workspace", _no_workspace),
         fields=tuple(module.FIELDS),
         split=getattr(module, "split", _items),
         export_all=getattr(module, "export_all", None),
@@ -61,6 +75,7 @@ _MODULES: tuple[tuple[ModuleType, str], ...] = (
     (openwebui, "Open WebUI model"),
 )
 SYSTEMS: dict[str, System] = {s.name: s for s in (system(m, t) for m, t in _MODULES)}
+IMPORTABLE = sorted(name for name, s in SYSTEMS.items() if s.import_ is not None)
 
 
 def import_(
@@ -72,6 +87,8 @@ def import_(
     ``default``.
     """
     chosen = SYSTEMS[system]
+    if chosen.import_ is None:
+        raise InteropError(f"llmreg does not import from {chosen.title}")
     if not isinstance(payload, dict):
         raise InteropError(f"a {chosen.title} is a JSON object")
     check_text(payload)
