@@ -225,7 +225,7 @@ def projected(system: str, document: dict[str, Any], original_type: str | None) 
     keep = {"workspace", "name", *SYSTEMS[system].fields} - {"served_models"}
     if original_type == "nim" or (original_type == "vllm" and system == "labelstudio"):
         # they go out as OpenAI-compatible custom providers
-        keep -= {"provider_type", "host_url", "custom_provider_config"}
+        keep -= {"provider_type", "custom_provider_config"}
     out = {k: v for k, v in data.items() if k in keep}
     if system == "bifrost" and "proxy_config" in out:
         out["proxy_config"].pop("password_secret_name", None)  # Bifrost holds the value

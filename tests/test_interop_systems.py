@@ -135,22 +135,27 @@ def test_bifrost_keys_are_env_references_and_key_configs() -> None:
 BIFROST_CHAT_PATH = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
 
 
-@pytest.mark.parametrize("provider_id", ["default/openai", "default/anthropic"])
+@pytest.mark.parametrize(
+    "provider_id", ["default/openai", "default/anthropic", "research_team_alpha/llama-3.1-8b"]
+)
 def test_bifrost_calls_the_url_resolve_gives(provider_id: str) -> None:
     registry = bundled_registry()
     provider = registry.provider(provider_id)
     exported, _ = export("bifrost", provider.model_dump(mode="json") | {"kind": "Provider"})
     base = exported["network_config"]["base_url"]
-    sent_by_bifrost = base + BIFROST_CHAT_PATH[provider.provider_type]
+    overrides = exported.get("custom_provider_config", {}).get("request_path_overrides", {})
+    path = overrides.get("chat_completion") or BIFROST_CHAT_PATH[provider.provider_type]
+    sent_by_bifrost = base + path
     secrets = {p.api_key_secret_name: "x" for p in registry.providers() if p.api_key_secret_name}
     routes = []
     for served in provider.served_models:
         try:
-            routes.append(registry.resolve(served.model_entity_id, secrets=secrets))
+            model = served.model_entity_id
+            routes.append(registry.resolve(model, provider=provider_id, secrets=secrets))
         except llmreg.RouteError:
             continue  # an inactive model
-    route = next(r for r in routes if r.provider_id == provider_id)
-    tail = "/chat/completions" if provider.provider_type == "openai" else "/messages"
+    route = routes[0]
+    tail = "/messages" if provider.provider_type == "anthropic" else "/chat/completions"
     assert route.base_url + tail == sent_by_bifrost
     assert not sent_by_bifrost.count("/v1/v1")
 
@@ -167,8 +172,8 @@ def test_bifrost_config_json_round_trip() -> None:
         key = key or original["provider_type"]
         returned = back[key] | {"workspace": original["workspace"], "name": original["name"]}
         keep = set(BIFROST_CONFIG_FIELDS)
-        if original["provider_type"] == "nim":  # goes out as a custom provider: type and URL differ
-            keep -= {"provider_type", "host_url"}
+        if original["provider_type"] == "nim":  # goes out as a custom provider
+            keep -= {"provider_type"}
         if original["provider_type"] == "azure":
             keep |= {"api_version", "deployment_name"}
         if original["provider_type"] == "vertex":

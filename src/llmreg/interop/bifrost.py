@@ -122,6 +122,34 @@ def _without_v1(url: str, notes: Notes | None) -> str:
     return url
 
 
+# The OpenAI paths a custom provider is given when its endpoint is not <origin>/v1: Bifrost then
+# calls exactly <host_url><path>, as resolve()'s callers do.
+OPENAI_PATHS = {
+    "list_models": "/models",
+    "text_completion": "/completions",
+    "text_completion_stream": "/completions",
+    "chat_completion": "/chat/completions",
+    "chat_completion_stream": "/chat/completions",
+    "responses": "/responses",
+    "responses_stream": "/responses",
+    "embedding": "/embeddings",
+}
+
+
+def _openai_overrides(prefix: str) -> dict[str, str]:
+    return {request: prefix + path for request, path in OPENAI_PATHS.items()}
+
+
+def _overrides_prefix(custom: dict[str, Any]) -> str | None:
+    """The host path of overrides :func:`_openai_overrides` wrote, or None for any others."""
+    overrides = custom.get("request_path_overrides")
+    chat = overrides.get("chat_completion") if isinstance(overrides, dict) else None
+    if custom.get("base_provider_type") != "openai" or not isinstance(chat, str):
+        return None
+    prefix = chat.removesuffix(OPENAI_PATHS["chat_completion"])
+    return prefix if overrides == _openai_overrides(prefix) else None
+
+
 def _appends_v1(ptype: str, custom: dict[str, Any] | None) -> bool:
     if custom is not None:
         overrides = custom.get("request_path_overrides")
@@ -254,7 +282,14 @@ def import_(
     if base_url:
         if not isinstance(base_url, str):
             raise InteropError("network_config.base_url must be a string")
-        doc["host_url"] = _with_v1(base_url) if _appends_v1(ptype, custom) else base_url
+        prefix = _overrides_prefix(custom) if custom is not None else None
+        if custom is not None and prefix is not None:
+            doc["host_url"] = base_url.rstrip("/") + prefix
+            del custom["request_path_overrides"]
+        elif _appends_v1(ptype, custom):
+            doc["host_url"] = _with_v1(base_url)
+        else:
+            doc["host_url"] = base_url
     elif ptype in PUBLIC_BASE_URLS:
         doc["host_url"] = _with_v1(PUBLIC_BASE_URLS[ptype])
         note(notes, f"base_url is empty: host_url set to Bifrost's default {doc['host_url']}")
@@ -374,7 +409,20 @@ def _entry(
         "weight": 1.0,
     }
     host_url = definition["host_url"]
-    base_url = _without_v1(host_url, notes) if _appends_v1(ptype, custom) else host_url
+    base_url = host_url
+    if _appends_v1(ptype, custom):
+        parts = urlsplit(host_url)
+        path = parts.path.rstrip("/")
+        if (
+            custom is not None
+            and custom.get("base_provider_type") == "openai"
+            and (not path.endswith("/v1"))
+        ):
+            # Bifrost would call <host_url>/v1/...: give it the exact paths instead
+            base_url = urlunsplit(parts._replace(path="", query="", fragment=""))
+            custom = {**custom, "request_path_overrides": _openai_overrides(path)}
+        else:
+            base_url = _without_v1(host_url, notes)
     network: dict[str, Any] = {}
     if ptype == "azure":
         if not definition.get("api_version"):
