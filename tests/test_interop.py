@@ -383,7 +383,7 @@ def test_cli_import_writes_minimal_models_for_served_models(tmp_path: Path) -> N
         "workspace": "research_team_alpha",
         "name": "llama-3.1-8b",
     }
-    assert "minimal model research_team_alpha/llama-3.1-8b" in result.output
+    assert "minimal model research_team_alpha/llama-3.1-8b:" in result.output
     assert run_check([], registry).ok
 
 

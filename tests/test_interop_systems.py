@@ -178,6 +178,7 @@ def test_bifrost_config_json_round_trip() -> None:
             keep |= {"api_version", "deployment_name"}
         if original["provider_type"] == "vertex":
             keep |= {"google_project_id", "google_location"}
+        assert returned.get("proxy_config") == original.get("proxy_config"), ident(original)
         network = {k: v for k, v in (original.get("network_config") or {}).items()}
         # config.json cannot say these; a private endpoint comes back allowed (Bifrost calls it)
         for dropped in ("insecure_skip_verify", "ca_cert_pem"):

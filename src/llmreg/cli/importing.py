@@ -165,8 +165,8 @@ def _missing_models(
                 (
                     model,
                     [
-                        f"minimal model {entity} written (served by {document['name']}, "
-                        "not defined yet): describe it"
+                        f"minimal model {entity}: served by {document['name']} and not "
+                        "defined yet; describe it"
                     ],
                 )
             )

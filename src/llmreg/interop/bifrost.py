@@ -189,7 +189,11 @@ def _proxy(raw: dict[str, Any], provider: str, notes: Notes | None) -> Doc | Non
         if proxy:
             note(notes, "dropped proxy_config: it has no url")
         return None
-    has_password = bool(raw.get("password"))
+    password = raw.get("password")
+    reference = _ENV.match(password) if isinstance(password, str) else None
+    if reference:  # config.json's env.NAME: already a secret reference
+        proxy["password_secret_name"] = reference.group(1)
+    has_password = bool(password) and not reference
     try:
         parts = urlsplit(url)
         in_url = parts.password
@@ -482,9 +486,9 @@ def _entry(
             "type": "socks5" if proxy["url"].lower().startswith("socks5") else "http",
             **{k: v for k, v in proxy.items() if k != "password_secret_name"},
         }
-        if "password_secret_name" in proxy:
-            if config_file:
-                out["proxy_config"]["password"] = f"env.{proxy['password_secret_name']}"
+        if "password_secret_name" in proxy and config_file:
+            out["proxy_config"]["password"] = f"env.{proxy['password_secret_name']}"
+        elif "password_secret_name" in proxy:
             note(
                 notes,
                 "proxy_config.password: Bifrost holds it; set it from the secret "
