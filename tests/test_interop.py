@@ -478,3 +478,20 @@ def test_an_export_only_system_needs_three_names() -> None:
     assert described.export({"host_url": "https://x.example.com"}) == {
         "url": "https://x.example.com"
     }
+
+
+def test_whole_export_leaves_out_what_the_system_cannot_take(tmp_path: Path) -> None:
+    folder = tmp_path / "reg" / "w" / "providers"
+    folder.mkdir(parents=True)
+    (folder / "b.yaml").write_text(
+        "kind: Provider\nworkspace: w\nname: b\nprovider_type: bedrock\n"
+        "host_url: https://bedrock.example.com\n"
+    )
+    (folder / "o.yaml").write_text(
+        "kind: Provider\nworkspace: w\nname: o\nprovider_type: openai\n"
+        "host_url: https://api.openai.com/v1\n"
+    )
+    result = CliRunner().invoke(cli, ["export", "labelstudio", "--registry", str(tmp_path / "reg")])
+    assert result.exit_code == 0, result.output
+    assert [c["provider"] for c in json.loads(result.stdout)] == ["OpenAI"]
+    assert "w/b: left out of the whole configuration: Label Studio has no provider" in result.stderr

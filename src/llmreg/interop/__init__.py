@@ -121,6 +121,10 @@ def export_all(system: str, documents: list[Doc]) -> tuple[Any, Notes]:
     for document in mine:
         ident = f"{document.get('workspace')}/{document.get('name')}"
         mine_notes: Notes = []
-        out.append(chosen.export(document, notes=mine_notes))
+        try:
+            out.append(chosen.export(document, notes=mine_notes))
+        except InteropError as exc:
+            notes.append(f"{ident}: left out of the whole configuration: {exc}")
+            continue
         notes += [f"{ident}: {n}" for n in mine_notes]
     return out, notes

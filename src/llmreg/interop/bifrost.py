@@ -527,9 +527,14 @@ def export_all(definitions: list[Doc], *, notes: Notes | None = None) -> dict[st
         if definition.get("kind") != KIND:
             continue
         mine: Notes = []
-        ident, entry = _entry(definition, mine, config_file=True)
+        where = f"{definition['workspace']}/{definition['name']}"
+        try:
+            ident, entry = _entry(definition, mine, config_file=True)
+        except InteropError as exc:
+            note(notes, f"{where}: left out of config.json: {exc}")
+            continue
         if notes is not None:
-            notes += [f"{definition['workspace']}/{definition['name']}: {n}" for n in mine]
+            notes += [f"{where}: {n}" for n in mine]
         if ident in providers:
             raise InteropError(
                 f"two definitions are Bifrost's provider {ident!r}; config.json holds one "
