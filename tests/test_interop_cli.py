@@ -318,3 +318,12 @@ def test_a_served_model_id_of_dots_is_a_finding_not_a_model_file(tmp_path: Path)
     assert "schema" in result.output
     assert "nothing written" in result.output
     assert files_under(tmp_path / "reg") == []
+
+
+@pytest.mark.parametrize(("name", "workspace"), [(".", "w"), ("..", "w"), ("p", "..")])
+def test_new_refuses_a_dot_name(tmp_path: Path, name: str, workspace: str) -> None:
+    registry = tmp_path / "deep" / "reg"
+    args = ["new", "provider", name, "--type", "openai", "--workspace", workspace]
+    result = run([*args, "--registry", str(registry)])
+    assert result.exit_code == 2
+    assert files_under(tmp_path) == []
