@@ -385,3 +385,13 @@ def test_openwebui_everyone_is_a_public_read_grant_both_ways() -> None:
     nobody, _ = export("openwebui", everyone | {"access_grants": []})
     assert nobody["access_grants"] == []
     assert import_("openwebui", nobody)[0]["access_grants"] == []
+
+
+def test_bifrost_several_keys_keep_the_first_secret_with_a_note() -> None:
+    keys = [
+        {"name": "a", "value": "env.OPENAI_KEY_A", "weight": 0.5},
+        {"name": "b", "value": "env.OPENAI_KEY_B", "weight": 0.5},
+    ]
+    document, notes = import_("bifrost", {"provider": "openai", "keys": keys})
+    assert document["api_key_secret_name"] == "OPENAI_KEY_A"
+    assert any("OPENAI_KEY_A, OPENAI_KEY_B" in n for n in notes)

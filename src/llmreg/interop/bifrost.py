@@ -226,15 +226,15 @@ def _keys(payload: dict[str, Any], provider: str, notes: Notes | None) -> tuple[
     if not isinstance(raw, list):
         raise InteropError("keys must be a JSON array")
     found: Doc = {}
-    secret: str | None = None
+    names: list[str] = []
     for index, key in enumerate(raw):
         key = need_object(key, f"keys[{index}]")
         value = key.get("value")
         match = _ENV.match(value) if isinstance(value, str) else None
         if match:
-            secret = secret or match.group(1)
+            names.append(match.group(1))
         elif value:
-            secret = secret or secret_name(provider, "API_KEY")
+            names.append(secret_name(provider, "API_KEY"))
             note(
                 notes,
                 f"keys[{index}].value is an inline key: never written; the definition "
@@ -244,7 +244,14 @@ def _keys(payload: dict[str, Any], provider: str, notes: Notes | None) -> tuple[
         for config in KEY_CONFIGS:
             if config in key and config not in found:
                 found[config] = optional_object(key[config], f"keys[{index}].{config}")
-    return found, secret
+    distinct = list(dict.fromkeys(names))
+    if len(distinct) > 1:
+        note(
+            notes,
+            f"the keys reference {len(distinct)} secrets ({', '.join(distinct)}); a definition "
+            f"has one: {distinct[0]} (Bifrost's load balancing over keys is not kept)",
+        )
+    return found, (distinct[0] if distinct else None)
 
 
 def import_(
