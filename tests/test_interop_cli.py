@@ -327,3 +327,46 @@ def test_new_refuses_a_dot_name(tmp_path: Path, name: str, workspace: str) -> No
     result = run([*args, "--registry", str(registry)])
     assert result.exit_code == 2
     assert files_under(tmp_path) == []
+
+
+# Keys the converters read, so generated payloads reach their branches.
+_VOCABULARY = st.sampled_from(
+    [
+        "id", "name", "workspace", "namespace", "provider", "keys", "value", "models",
+        "network_config", "base_url", "proxy_config", "url", "password", "type",
+        "custom_provider_config", "base_provider_type", "request_path_overrides",
+        "azure_key_config", "vertex_key_config", "vllm_key_config", "endpoint", "model_name",
+        "region", "project_id", "api_version", "deployments", "host_url", "served_models",
+        "model_entity_id", "served_model_name", "access_grants", "principal_type",
+        "principal_id", "access_type", "access_id", "permission", "meta", "tags", "params",
+        "model_params", "cached_available_models", "api_key_id", "data", "providers",
+        "results", "base_model_id", "extra_headers", "retry_backoff_initial_ms",
+    ]
+)  # fmt: skip
+_SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 99999),
+    st.sampled_from(["openai", "OpenAI", "Custom", "custom", "env.KEY", "..", "a/b", "vllm"]),
+    st.sampled_from(["http://p.example.com:99999", "https://h.example.com/v1", "user", "*"]),
+    st.text(max_size=8),
+)
+_JSON = st.recursive(
+    _SCALAR,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_VOCABULARY, inner, max_size=6),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(system=st.sampled_from(["nemo", "bifrost", "labelstudio", "openwebui"]), payload=_JSON)
+def test_any_payload_converts_or_is_one_interop_error(system: str, payload: Any) -> None:
+    """No payload makes the converters fail otherwise (exit 3 was the symptom, issue 9)."""
+    from llmreg.interop import split
+
+    for item in split(system, payload):
+        try:
+            document, _ = import_(system, item)
+        except InteropError:
+            continue
+        assert parse(dump(document)).data == document
