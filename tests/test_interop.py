@@ -441,13 +441,19 @@ def test_cli_export_errors() -> None:
     assert dots.exit_code == 2
 
 
-def test_cli_export_of_a_type_the_system_lacks_is_exit_2(tmp_path: Path) -> None:
+def bedrock_registry(tmp_path: Path) -> Path:
+    """A registry with a Bedrock provider, a type Label Studio has no name for."""
     folder = tmp_path / "reg" / "w" / "providers"
     folder.mkdir(parents=True)
     (folder / "b.yaml").write_text(
         "kind: Provider\nworkspace: w\nname: b\nprovider_type: bedrock\n"
         "host_url: https://bedrock.example.com\n"
     )
+    return folder
+
+
+def test_cli_export_of_a_type_the_system_lacks_is_exit_2(tmp_path: Path) -> None:
+    folder = bedrock_registry(tmp_path)
     result = run(["export", "labelstudio", "w/b", "--registry", str(tmp_path / "reg")])
     assert result.exit_code == 2
     assert "no provider 'bedrock'" in result.output
@@ -481,12 +487,7 @@ def test_an_export_only_system_needs_three_names() -> None:
 
 
 def test_whole_export_leaves_out_what_the_system_cannot_take(tmp_path: Path) -> None:
-    folder = tmp_path / "reg" / "w" / "providers"
-    folder.mkdir(parents=True)
-    (folder / "b.yaml").write_text(
-        "kind: Provider\nworkspace: w\nname: b\nprovider_type: bedrock\n"
-        "host_url: https://bedrock.example.com\n"
-    )
+    folder = bedrock_registry(tmp_path)
     (folder / "o.yaml").write_text(
         "kind: Provider\nworkspace: w\nname: o\nprovider_type: openai\n"
         "host_url: https://api.openai.com/v1\n"
