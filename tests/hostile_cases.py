@@ -132,6 +132,8 @@ CASES: list[Case] = [
     # YAML 1.2 reads '[a, :x]' as ['a', ':x'] (spec example 7.10); libyaml refuses it, so it is
     # not portable YAML either way and is reported
     Case("flow-colon", model("meta:\n  tags: [a, :x]\n"), "yaml-syntax", 5),
+    # a value left out right after the colon: YAML 1.2 allows it (example 7.17), libyaml does not
+    Case("flow-bare-colon", model("meta:\n  tags: [a, b:]\n"), "yaml-syntax", 5),
     # '?x' is text in YAML 1.2 and a mapping key for libyaml: reported, never read either way
     Case("flow-question-mark", model("meta:\n  tags: [a, ?x]\n"), "yaml-syntax", 5),
     Case("flow-map-question-mark", model("params: {?x: 1}\n"), "yaml-syntax", 4),

@@ -55,6 +55,7 @@ def test_fast_and_reference_readers_agree_on_grammar_texts(data: bytes) -> None:
 @example('a: {x: 1, "y\n  z": 2}\n')
 @example("a:\n  1_000\n")
 @example("a: +.5_0\n")
+@example("tags: [a, b:]\n\n")
 def test_fast_and_reference_readers_agree_on_indicator_soup(text: str) -> None:
     _agree(text)
 

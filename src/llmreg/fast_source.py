@@ -20,7 +20,8 @@ for text where it is known to agree, and its answer is checked:
 - where yaml-rs itself is wrong, the text is declined too: a text without a final line break
   (yaml-rs adds one to a block scalar that ends the file, YAML 1.2 does not), a flow collection
   over several lines (yaml-rs accepts a key over two lines in a flow mapping), a lone CR, a byte
-  order mark inside the text, and a result with a string that starts with an indicator
+  order mark inside the text, a colon right before ``]``, ``}`` or ``,`` (``{b:}``, which
+  libyaml refuses), and a result with a string that starts with an indicator
   (``[|x]``, ``[a, >x]``; ``[:x]`` and ``[?x]``, which libyaml refuses or reads as a key) or is
   only white space with a line break (an empty block scalar, which yaml-rs reads as a line
   break).
@@ -65,6 +66,9 @@ _NUMBER_START = frozenset("+-0123456789")
 _INDICATOR_START = frozenset("|>%@`:?")
 # a lone CR ends lines for YAML but not for the checks here
 _LONE_CR = re.compile(r"\r(?!\n)")
+# '{b:}', '[b:, c]': a key with its value left out, right after the colon; YAML 1.2 allows it
+# (spec example 7.17), libyaml refuses it
+_BARE_COLON = re.compile(r":[\]},]")
 
 
 def _flow_over_lines(text: str) -> bool:
@@ -86,7 +90,7 @@ def _risky(text: str) -> bool:
         # yaml-rs ends a block scalar at the end of the text with a line break YAML 1.2 does not
         # add (chomping, 8.1.1.2: the last line break is kept only if present)
         return True
-    if _LONE_CR.search(text):
+    if _LONE_CR.search(text) or _BARE_COLON.search(text):
         return True
     if ("[" in text or "{" in text) and _flow_over_lines(text):
         return True
