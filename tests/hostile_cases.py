@@ -110,6 +110,14 @@ CASES: list[Case] = [
         for name, char in (("LS", "\u2028"), ("PS", "\u2029"), ("NEL", "\x85"))
     ),
     Case(
+        "suppression-after-LS",
+        model(
+            "meta:\n  description: a\u2028b\n"
+            "params:\n  a: 1:20  # llmreg: ignore[yaml11-ambiguous]\n"
+        ),
+        None,
+    ),
+    Case(
         "LS-in-a-key-splits-nothing",
         model("params:\n  a\u2028b: 1\n  a\u2028b: 2\n"),
         "duplicate-key",

@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.scanner import Scanner
 
 from hostile_cases import CASES, VALUES, Case, Value
-from llmreg import fast_source
+from llmreg import fast_source, source
 from llmreg.diagnostics import pointer_tokens
 from llmreg.rules import RULES
 from llmreg.source import SourceError, parse
@@ -87,3 +90,25 @@ def test_the_reference_refusing_means_the_fast_reader_declines() -> None:
             refused.append(text)
     assert refused
     assert [fast_source.load(t) for t in refused] == [None] * len(refused)
+
+
+class _PurePythonParser(Reader, Scanner, Parser):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+def test_without_libyaml_the_corpus_still_gives_only_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where PyYAML has no libyaml, its pure-Python reader checks characters while it is built."""
+    monkeypatch.setattr(source, "_Parser", _PurePythonParser)
+    monkeypatch.setattr(source, "LIBYAML", False)
+    rules = set()
+    for _, text in _texts():
+        try:
+            parse(text)
+        except SourceError as exc:
+            rules.add(exc.problem.rule)
+    assert "yaml-syntax" in rules

@@ -558,9 +558,10 @@ def _no_question_key(text: str, event: ev.NodeEvent) -> None:
 
 def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
     builder = _Builder(limits)
-    parser = _Parser(text)
     documents = 0
     try:
+        # inside the try: PyYAML's pure-Python reader checks the characters as it is built
+        parser = _Parser(text)
         while True:
             event = parser.get_event()
             if isinstance(event, _NODE_EVENTS):
