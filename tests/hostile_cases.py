@@ -173,7 +173,7 @@ VALUES: list[Value] = [
     Value("block-scalar-at-end", MODEL + "params:\n  a: |\n    hello\n", "/params/a", "hello\n"),
     # an empty block scalar is empty under clip and strip (spec example 8.6)
     Value("empty-block-scalar", MODEL + "params:\n  a: >\n\n\n", "/params/a", ""),
-    Value("empty-block-scalar-then-key", MODEL + "params:\n  a: |\n\nb: 1\n", "/params/a", ""),
+    Value("empty-block-scalar-then-key", MODEL + "params:\n  a: |\n\n  b: 1\n", "/params/a", ""),
     # NEL, LS and PS are content in YAML 1.2: no folding, no line end, no key end
     Value("LS-in-plain", MODEL + "params:\n  a: x\u2028 y\n", "/params/a", "x\u2028 y"),
     Value("NEL-in-quoted", MODEL + 'params:\n  a: "x\x85y"\n', "/params/a", "x\x85y"),

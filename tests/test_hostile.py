@@ -112,3 +112,19 @@ def test_without_libyaml_the_corpus_still_gives_only_findings(
         except SourceError as exc:
             rules.add(exc.problem.rule)
     assert "yaml-syntax" in rules
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: v.id)
+def test_config_hash_does_not_depend_on_the_fast_reader(
+    value: Value, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """yaml-rs installed or not, a definition hashes the same (the registry hash covers every
+    config_hash)."""
+    from llmreg.registry import load
+
+    target = tmp_path / "default" / "models" / "m.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(value.text.encode("utf-8"))
+    with_fast = load(tmp_path).hash
+    monkeypatch.setattr(fast_source, "load", lambda text, limits=None: None)
+    assert load(tmp_path).hash == with_fast
