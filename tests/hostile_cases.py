@@ -164,6 +164,8 @@ class Value:
     expected: Any
 
 
+_PRIVATE_USE = "".join(map(chr, range(0xE000, 0xF900)))
+
 VALUES: list[Value] = [
     # chomping (YAML 1.2, 8.1.1.2): the last line break is content only if the text has one
     Value(
@@ -177,6 +179,13 @@ VALUES: list[Value] = [
     # NEL, LS and PS are content in YAML 1.2: no folding, no line end, no key end
     Value("LS-in-plain", MODEL + "params:\n  a: x\u2028 y\n", "/params/a", "x\u2028 y"),
     Value("NEL-in-quoted", MODEL + 'params:\n  a: "x\x85y"\n', "/params/a", "x\x85y"),
+    # the reader hands libyaml stand-ins for NEL, LS and PS that the text does not hold
+    Value(
+        "LS-among-private-use-characters",
+        MODEL + "params:\n  a: \u2028" + _PRIVATE_USE + "\n",
+        "/params/a",
+        "\u2028" + _PRIVATE_USE,
+    ),
     Value("BOM-inside", MODEL + 'params:\n  a: "\ufeffx"\n', "/params/a", "\ufeffx"),
     Value(
         "CRLF", MODEL.replace("\n", "\r\n") + "params:\r\n  a: |\r\n    x\r\n", "/params/a", "x\n"

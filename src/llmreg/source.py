@@ -15,6 +15,7 @@ non-core tag without constructing it, and records where each value and key start
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -472,7 +473,10 @@ def _yaml12_breaks(text: str) -> tuple[str, dict[int, str] | None]:
     present = [c for c in _YAML1_1_BREAKS if c in text]
     if not present:
         return text, None
-    spare = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    used = set(text)
+    # a file within the size limit holds far fewer distinct characters than these ranges
+    candidates = itertools.chain(range(0xE000, 0xFEFF), range(0x10000, 0x110000))
+    spare = (c for c in map(chr, candidates) if c not in used)
     forth = {ord(c): next(spare) for c in present}
     back = {ord(stand_in): chr(c) for c, stand_in in forth.items()}
     return text.translate(forth), back
