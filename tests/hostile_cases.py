@@ -142,6 +142,9 @@ CASES: list[Case] = [
     Case("flow-colon", model("meta:\n  tags: [a, :x]\n"), "yaml-syntax", 5),
     # a value left out right after the colon: YAML 1.2 allows it (example 7.17), libyaml does not
     Case("flow-bare-colon", model("meta:\n  tags: [a, b:]\n"), "yaml-syntax", 5),
+    # a comment glued to a quoted scalar or a block header: libyaml takes it, YAML 1.2 refuses
+    Case("comment-glued-to-quote", model('meta:\n  description: "x"# c\n'), "yaml-syntax", 5),
+    Case("comment-glued-to-header", model("meta:\n  description: |# c\n    x\n"), "yaml-syntax", 5),
     # '?x' is text in YAML 1.2 and a mapping key for libyaml: reported, never read either way
     Case("flow-question-mark", model("meta:\n  tags: [a, ?x]\n"), "yaml-syntax", 5),
     Case("flow-map-question-mark", model("params: {?x: 1}\n"), "yaml-syntax", 4),

@@ -560,6 +560,36 @@ def _no_question_key(text: str, event: ev.NodeEvent) -> None:
         )
 
 
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+
+
+def _no_glued_comment(text: str, event: ev.ScalarEvent) -> None:
+    """Refuse a comment glued to a quoted scalar or a block scalar header ('"x"#c', '|#c').
+
+    YAML 1.2 starts a comment only after white space (6.6); libyaml takes these for comments
+    anyway, where YAML 1.2 readers refuse the text.
+    """
+    if event.style in ('"', "'") and event.end_mark is not None:
+        at = event.end_mark.index
+        glued = text[at : at + 1] == "#"
+    elif event.style in ("|", ">") and event.start_mark is not None:
+        at = event.start_mark.index
+        header = _BLOCK_HEADER_COMMENT.match(text, at)
+        glued = header is not None
+        at = header.end() - 1 if header else at
+    else:
+        return
+    if glued:
+        raise SourceError(
+            SourceProblem(
+                "yaml-syntax",
+                "invalid YAML: a comment needs white space before '#' (YAML 1.2 readers refuse "
+                "this line)",
+                position_at(text, at),
+            )
+        )
+
+
 def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
     builder = _Builder(limits)
     documents = 0
@@ -571,6 +601,7 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
             if isinstance(event, _NODE_EVENTS):
                 _no_question_key(text, event)
             if isinstance(event, ev.ScalarEvent):
+                _no_glued_comment(text, event)
                 if back is not None:
                     event.value = event.value.translate(back)
                     event.tag = event.tag and event.tag.translate(back)
