@@ -148,6 +148,7 @@ CASES: list[Case] = [
     # '?x' is text in YAML 1.2 and a mapping key for libyaml: reported, never read either way
     Case("flow-question-mark", model("meta:\n  tags: [a, ?x]\n"), "yaml-syntax", 5),
     Case("flow-map-question-mark", model("params: {?x: 1}\n"), "yaml-syntax", 4),
+    Case("flow-quoted-key-over-two-lines", model('params: {"a}b\n  c": 2}\n'), "yaml-syntax", 5),
     Case(
         "flow-key-over-two-lines",
         model('params: {a: 1, "b\n  c": 2}\n'),

@@ -56,6 +56,7 @@ def test_fast_and_reference_readers_agree_on_grammar_texts(data: bytes) -> None:
 @example("a:\n  1_000\n")
 @example("a: +.5_0\n")
 @example("tags: [a, b:]\n\n")
+@example("x : {'': = , \"a}b\r\n   http://h:8/v1\": +.5 } # c\n")
 def test_fast_and_reference_readers_agree_on_indicator_soup(text: str) -> None:
     _agree(text)
 

@@ -64,6 +64,8 @@ _NUMBER_START = frozenset("+-0123456789")
 # cannot start a plain scalar); '[:x]' and '[?x]' are plain in YAML 1.2 but libyaml refuses the
 # first and reads the second as a mapping. A string that starts so is declined, however written.
 _INDICATOR_START = frozenset("|>%@`:?")
+# a quoted scalar within one line
+_QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\n]|'')*'")
 # a lone CR ends lines for YAML but not for the checks here
 _LONE_CR = re.compile(r"\r(?!\n)")
 # '{b:}', '[b:, c]': a key with its value left out, right after the colon; YAML 1.2 allows it
@@ -72,11 +74,17 @@ _BARE_COLON = re.compile(r":[\]},]")
 
 
 def _flow_over_lines(text: str) -> bool:
-    """A line opens more flow collections than it closes: yaml-rs accepts keys over several
-    lines in a flow mapping, which YAML refuses."""
+    """A line opens more flow collections than it closes, not counting quoted text (or has a
+    quote left open): yaml-rs accepts keys over several lines in a flow mapping, which YAML
+    refuses."""
     for line in text.split("\n"):
-        opened = line.count("[") + line.count("{")
-        if opened and opened > line.count("]") + line.count("}"):
+        if "[" not in line and "{" not in line:
+            continue
+        if '"' in line or "'" in line:
+            line = _QUOTED.sub("", line)
+            if '"' in line or "'" in line:
+                return True
+        if line.count("[") + line.count("{") > line.count("]") + line.count("}"):
             return True
     return False
 
