@@ -1,0 +1,281 @@
+"""The catalog page: its HTML as text, and the page itself in a headless Chromium.
+
+The browser tests are skipped, with the reason shown by ``-ra``, where no Chromium is installed
+(.ci/run installs Debian's package). ``LLMREG_CATALOG_SCREENSHOT=docs/catalog.png`` makes the
+bundled-registry test also save its screenshot there (that is how docs/catalog.png is made).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import llmreg
+from _browser import Browser, find_chromium
+from llmreg.catalog import render_catalog
+from llmreg.models import Model, Provider
+from llmreg.registry import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = (
+    '</script><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">&amp;'
+)
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Registry:
+    return llmreg.load(ROOT / "providers.d")
+
+
+def hostile_registry() -> Registry:
+    provider = Provider.model_validate(
+        {
+            "kind": "Provider",
+            "workspace": "evil",
+            "name": "gateway",
+            "provider_type": "openai",
+            "host_url": "https://example.com/v1?a=<b>",
+            "description": HOSTILE,
+            "served_models": [{"model_entity_id": "evil/model", "served_model_name": HOSTILE}],
+        }
+    )
+    model = Model.model_validate(
+        {
+            "kind": "Model",
+            "workspace": "evil",
+            "name": "model",
+            "display_name": HOSTILE,
+            "meta": {
+                "description": HOSTILE,
+                "tags": [HOSTILE[:60]],
+                "capabilities": {"vision": True},
+            },
+            "access_grants": [{"access_type": "group", "access_id": HOSTILE}],
+        }
+    )
+    return Registry([provider], [model])
+
+
+class _Collect(HTMLParser):
+    """Every element, script body and text node, as a browser's tokenizer would split them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.styles: list[str] = []
+        self.text: list[str] = []
+        self._open: tuple[str, dict[str, str | None]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("script", "style"):
+            self._open = (tag, dict(attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is None:
+            self.text.append(data)
+        elif self._open[0] == "script":
+            self.scripts.append((self._open[1], data))
+        else:
+            self.styles.append(data)
+
+
+def parsed(page: str) -> _Collect:
+    collect = _Collect()
+    collect.feed(page)
+    collect.close()
+    return collect
+
+
+# -- the HTML as text -------------------------------------------------------------------------
+
+
+def test_hostile_text_is_escaped_everywhere() -> None:
+    page = render_catalog(hostile_registry())
+    doc = parsed(page)
+    assert [tag for tag, _ in doc.tags].count("script") == 2  # the data and the page's own script
+    assert not [tag for tag, _ in doc.tags if tag == "img"]
+    assert not [attrs for _, attrs in doc.tags if any(k.startswith("on") for k in attrs)]
+    assert HOSTILE in "".join(doc.text)  # shown as the text it is
+    data_attrs, data_text = doc.scripts[0]
+    assert data_attrs.get("type") == "application/json"
+    assert "</" not in data_text
+    assert json.loads(data_text)["models"][0]["id"] == "evil/model"
+
+
+def test_csp_allows_only_the_pages_own_script_and_style() -> None:
+    page = render_catalog(hostile_registry())
+    doc = parsed(page)
+    csp = next(
+        a["content"] for t, a in doc.tags if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert csp is not None
+    inline = [body for attrs, body in doc.scripts if "type" not in attrs]
+
+    def allowed(source: str) -> str:
+        digest = hashlib.sha256(source.encode()).digest()
+        return "'sha256-" + base64.b64encode(digest).decode() + "'"
+
+    assert f"script-src {allowed(inline[0])}" in csp
+    assert f"style-src {allowed(doc.styles[0])}" in csp
+    assert "default-src 'none'" in csp
+
+
+def test_rows_link_to_the_site_json_and_show_the_hash(bundled: Registry) -> None:
+    page = render_catalog(bundled)
+    links = {a["href"] for tag, a in parsed(page).tags if tag == "a"}
+    for model in bundled.models():
+        assert f"models/{model.workspace}/{model.name}.json" in links
+        assert f'title="{model.config_hash}"' in page
+    for provider in bundled.providers():
+        assert f"providers/{provider.workspace}/{provider.name}.json" in links
+    assert render_catalog(bundled) == page  # deterministic: no timestamp, stable order
+
+
+def test_routes_say_why_they_cannot_be_used(bundled: Registry) -> None:
+    from llmreg.catalog import route_states
+
+    sonnet = route_states(bundled, bundled.model("default/claude-3-5-sonnet"))
+    assert [(r.provider_id, r.usable) for r in sonnet] == [("default/anthropic", False)]
+    assert "model inactive" in sonnet[0].problems
+    derived = route_states(bundled, bundled.model("research_team_alpha/paper-summarizer"))
+    assert derived and all(r.via == "research_team_alpha/llama-3.1-8b" for r in derived)
+    gpt = route_states(bundled, bundled.model("default/gpt-4o"))
+    assert {r.key_secret for r in gpt} == {"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"}
+
+
+# -- in a browser -------------------------------------------------------------------------------
+
+CHROMIUM, WHY_NOT = find_chromium()
+needs_browser = pytest.mark.skipif(CHROMIUM is None, reason=WHY_NOT)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM is not None
+    running = Browser(CHROMIUM)
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def open_page(browser: Browser, registry: Registry, folder: Path) -> None:
+    page = folder / "index.html"
+    page.write_text(render_catalog(registry), encoding="utf-8")
+    browser.open(page.as_uri())
+
+
+def visible_models(browser: Browser) -> list[str]:
+    ids: list[str] = browser.evaluate(
+        "Array.from(document.querySelectorAll('#model-rows tr'))"
+        ".filter(r => !r.hidden && r.offsetParent !== null).map(r => r.id.slice(6))"
+    )
+    return ids
+
+
+def choose(browser: Browser, select: str, value: str) -> None:
+    browser.evaluate(
+        f"(() => {{ const s = document.getElementById({json.dumps(select)});"
+        f" s.value = {json.dumps(value)};"
+        " s.dispatchEvent(new Event('change', {bubbles: true})); })()"
+    )
+
+
+@needs_browser
+def test_bundled_registry_in_chromium(browser: Browser, bundled: Registry, tmp_path: Path) -> None:
+    open_page(browser, bundled, tmp_path)
+    every = [m.id for m in bundled.models()]
+    assert visible_models(browser) == every
+    row_text: dict[str, Any] = browser.evaluate(
+        "Object.fromEntries(Array.from(document.querySelectorAll('#model-rows tr'))"
+        ".map(r => [r.id.slice(6), r.innerText]))"
+    )
+    for model in bundled.models():
+        assert (model.display_name or model.id) in row_text[model.id]
+    shot = Path(os.environ.get("LLMREG_CATALOG_SCREENSHOT") or tmp_path / "catalog.png")
+    browser.resize(1440, 900)
+    browser.screenshot(shot)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+    choose(browser, "capability", "vision")
+    vision = [m.id for m in bundled.models(capability="vision")]
+    assert 0 < len(vision) < len(every)
+    assert visible_models(browser) == vision
+
+    choose(browser, "workspace", "research_team_alpha")  # no vision model there
+    assert visible_models(browser) == []
+    assert browser.evaluate("document.getElementById('no-models').hidden") is False
+
+    choose(browser, "capability", "")
+    assert visible_models(browser) == [m.id for m in every_in(bundled, "research_team_alpha")]
+
+    choose(browser, "workspace", "")
+    choose(browser, "provider", "default/openai")
+    direct = {m.id for m in bundled.models(provider="default/openai")}
+    derived = {m.id for m in bundled.models() if m.base_model_id in direct}
+    assert set(visible_models(browser)) == direct | derived
+
+    choose(browser, "provider", "")
+    choose(browser, "sort", "context")
+    by_context = sorted(
+        bundled.models(), key=lambda m: (m.context_window is None, -(m.context_window or 0), m.id)
+    )
+    assert visible_models(browser) == [m.id for m in by_context]
+    assert browser.problems() == []
+
+
+def every_in(registry: Registry, workspace: str) -> list[Model]:
+    return [m for m in registry.models() if m.workspace == workspace]
+
+
+@needs_browser
+def test_keyboard_search_and_phone_width(
+    browser: Browser, bundled: Registry, tmp_path: Path
+) -> None:
+    open_page(browser, bundled, tmp_path)
+    browser.press("Tab", "Tab", 9)
+    assert browser.evaluate("document.activeElement.className") == "skip"
+    browser.press("Tab", "Tab", 9)
+    assert browser.evaluate("document.activeElement.id") == "q"
+    browser.type_text("GEMINI embedding")
+    assert visible_models(browser) == ["default/gemini-embedding-001"]
+    assert "Showing 1 of" in browser.evaluate("document.getElementById('status').textContent")
+
+    browser.resize(390, 800, mobile=True)
+    browser.evaluate("document.getElementById('filters').reset()")
+    browser.evaluate("new Promise(r => setTimeout(r, 50))")
+    assert len(visible_models(browser)) == len(bundled.models())
+    width = browser.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing wider than a phone: no sideways scrolling
+    browser.resize(1280, 900)
+    assert browser.problems() == []
+
+
+@needs_browser
+def test_hostile_text_does_not_run(browser: Browser, tmp_path: Path) -> None:
+    open_page(browser, hostile_registry(), tmp_path)
+    assert browser.evaluate("window.__pwned === undefined") is True
+    assert HOSTILE in browser.evaluate("document.getElementById('model-rows').innerText")
+    assert visible_models(browser) == ["evil/model"]
+    assert browser.problems() == []
+
+
+def test_no_html_outside_what_render_catalog_writes() -> None:
+    # the hostile host URL is not turned into a link: only the page's own links exist
+    page = render_catalog(hostile_registry())
+    hrefs = [a["href"] for t, a in parsed(page).tags if t == "a"]
+    assert all(re.match(r"^(#|models/|providers/)", h or "") for h in hrefs)
