@@ -111,7 +111,7 @@ def test_markdown_of_a_real_change_reads_right(copy: Path) -> None:
     ] in rows
     assert [
         "<code>served_models[4]</code>",
-        "<em>not set</em>",
+        "<em>not in the list</em>",
         "<code>{&quot;model_entity_id&quot;: &quot;default/gpt-5&quot;, "
         "&quot;served_model_name&quot;: &quot;gpt-5&quot;}</code>",
     ] in rows
@@ -119,7 +119,7 @@ def test_markdown_of_a_real_change_reads_right(copy: Path) -> None:
         "<code>access_grants[1]</code>",
         "<code>{&quot;access_id&quot;: &quot;alice.research&quot;, &quot;access_type&quot;: "
         "&quot;user&quot;, &quot;permission&quot;: &quot;write&quot;}</code>",
-        "<em>not set</em>",
+        "<em>not in the list</em>",
     ] in rows
     # the new model, with hostile-looking text shown as text: no HTML, no mention, no broken cell
     added = new.model("default/gpt-5")
@@ -317,3 +317,31 @@ def test_registry_in_another_folder_and_from_a_subfolder(
     assert code == 1 and "+ model default/gpt-5" in out
     code, out, _ = run(capsys, "diff", "HEAD~1:providers.d", "HEAD", "--registry", "../config")
     assert code == 2  # a tree is not a commit
+
+
+def test_markdown_is_cut_to_fit_a_comment(copy: Path) -> None:
+    real_change(copy / "after")
+    comparison = compare(
+        llmreg.load(copy / "before/providers.d"), llmreg.load(copy / "after/providers.d")
+    )
+    whole = to_markdown(comparison, "a", "b")
+    assert to_markdown(comparison, "a", "b", max_chars=len(whole)) == whole
+    cut = to_markdown(comparison, "a", "b", max_chars=1500)
+    assert len(cut) <= 1500
+    kept = cut.split("\n\n*Cut to stay within 1,500 characters: ")[0]
+    assert whole.startswith(kept) and len(kept) < len(whole)
+    assert re.search(r"\*Cut to stay within 1,500 characters: \d+ of \d+ lines left out", cut)
+
+
+def test_field_changes_name_each_leaf() -> None:
+    from llmreg.changes import ABSENT, NOT_LISTED, FieldChange, field_changes
+
+    old = {"a": {"b": 1, "c": [1, 2]}, "d": ["x", "y"], "odd key": 1}
+    new = {"a": {"c": [1, 3]}, "d": ["y"], "e": True, "odd key": 2}
+    assert list(field_changes(old, new)) == [
+        FieldChange("a.b", 1, ABSENT),
+        FieldChange("a.c[1]", 2, 3),
+        FieldChange("d[0]", "x", NOT_LISTED),
+        FieldChange('["odd key"]', 1, 2),
+        FieldChange("e", ABSENT, True),
+    ]

@@ -25,13 +25,17 @@ if TYPE_CHECKING:
 
 
 class _Absent:
-    """A field that is not set (at its default) on one side of a change."""
+    """No value on one side of a change: a field at its default, or a list without the item."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
 
     def __repr__(self) -> str:
-        return "ABSENT"
+        return self.label
 
 
-ABSENT: Any = _Absent()
+ABSENT: Any = _Absent("not set")
+NOT_LISTED: Any = _Absent("not in the list")
 KINDS = ("Provider", "Model")
 
 
@@ -113,7 +117,8 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
     """The leaves that differ between two canonical JSON values, in document order.
 
     Objects recurse key by key (a key one side lacks is ABSENT); lists of equal length recurse
-    by index; lists of different lengths give one change per element removed or added.
+    by index; lists of different lengths give one change per element removed or added (the
+    other side NOT_LISTED).
     """
     if old == new:
         return
@@ -135,13 +140,13 @@ def field_changes(old: Any, new: Any, path: str = "") -> Iterator[FieldChange]:
             if item in left:
                 left.remove(item)
             else:
-                yield FieldChange(_step(path, index), item, ABSENT)
+                yield FieldChange(_step(path, index), item, NOT_LISTED)
         kept = list(old)
         for index, item in enumerate(new):
             if item in kept:
                 kept.remove(item)
             else:
-                yield FieldChange(_step(path, index), ABSENT, item)
+                yield FieldChange(_step(path, index), NOT_LISTED, item)
         return
     yield FieldChange(path, old, new)
 
@@ -327,8 +332,8 @@ def _row(*cells: str) -> str:
 
 
 def _value(value: Any) -> str:
-    if value is ABSENT:
-        return "*not set*"
+    if isinstance(value, _Absent):
+        return f"*{value.label}*"
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if len(text) > MAX_VALUE:
         text = text[: MAX_VALUE - 1] + f"… ({len(text)} characters)"
@@ -339,8 +344,33 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def to_markdown(comparison: Comparison, old_label: str, new_label: str) -> str:
-    """The comparison as GitHub-flavoured Markdown (a step summary or a pull-request comment)."""
+def to_markdown(
+    comparison: Comparison, old_label: str, new_label: str, max_chars: int | None = None
+) -> str:
+    """The comparison as GitHub-flavoured Markdown (a step summary or a pull-request comment).
+
+    With ``max_chars`` (GitHub refuses comments over 65,536 characters) the text is cut at a
+    line and ends with a note saying how much was left out.
+    """
+    lines = _markdown_lines(comparison, old_label, new_label)
+    text = "\n".join(lines)
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    kept, size = 0, 0
+    for line in lines:
+        # the note takes at most 200 characters
+        if size + len(line) + 1 > max_chars - 200:
+            break
+        size += len(line) + 1
+        kept += 1
+    note = (
+        f"*Cut to stay within {max_chars:,} characters: {len(lines) - kept} of {len(lines)} "
+        "lines left out. `llmreg diff` with `--max-chars 0` prints all of it.*"
+    )
+    return "\n".join([*lines[:kept], "", note, ""])
+
+
+def _markdown_lines(comparison: Comparison, old_label: str, new_label: str) -> list[str]:
     c = comparison
     lines = [
         "## llmreg: registry changes",
@@ -353,7 +383,7 @@ def to_markdown(comparison: Comparison, old_label: str, new_label: str) -> str:
     ]
     if c.equal:
         lines += ["No definition changed.", ""]
-        return "\n".join(lines)
+        return lines
     for kind, title in (("Provider", "Providers"), ("Model", "Models")):
         added = [p for p in c.added if p.kind == kind]
         removed = [p for p in c.removed if p.kind == kind]
@@ -399,4 +429,4 @@ def to_markdown(comparison: Comparison, old_label: str, new_label: str) -> str:
             for r in c.routes
         ]
         lines.append("")
-    return "\n".join(lines)
+    return lines

@@ -79,7 +79,17 @@ def _open(spec: str, registry: Path) -> tuple[Registry, str]:
     show_default=True,
     help="Where the registry is inside a git revision (relative to the working directory).",
 )
-def command(old: str, new: str, output_format: str, registry: Path) -> int:
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=0),
+    default=60_000,
+    show_default=True,
+    help=(
+        "markdown: cut the text at a line to stay within this many characters (GitHub takes "
+        "at most 65,536 in a comment); 0: never cut."
+    ),
+)
+def command(old: str, new: str, output_format: str, registry: Path, max_chars: int) -> int:
     """Compare two registries: folders, snapshot files or git revisions.
 
     OLD and NEW that are not paths are read as git revisions (``llmreg diff origin/main HEAD``):
@@ -95,7 +105,8 @@ def command(old: str, new: str, output_format: str, registry: Path) -> int:
         from llmreg.changes import compare, to_markdown
 
         comparison = compare(old_registry, new_registry)
-        click.echo(to_markdown(comparison, old_label, new_label), nl=False)
+        limit = max_chars or None
+        click.echo(to_markdown(comparison, old_label, new_label, limit), nl=False)
         return 0 if comparison.equal else 1
     from llmreg.watch import diff
 
