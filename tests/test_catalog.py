@@ -173,9 +173,9 @@ def browser() -> Iterator[Browser]:
         running.close()
 
 
-def open_page(browser: Browser, registry: Registry, folder: Path) -> None:
+def open_page(browser: Browser, registry: Registry, folder: Path, page_size: int = 200) -> None:
     page = folder / "index.html"
-    page.write_text(render_catalog(registry), encoding="utf-8")
+    page.write_text(render_catalog(registry, page_size=page_size), encoding="utf-8")
     browser.open(page.as_uri())
 
 
@@ -253,7 +253,8 @@ def test_keyboard_search_and_phone_width(
     assert browser.evaluate("document.activeElement.id") == "q"
     browser.type_text("GEMINI embedding")
     assert visible_models(browser) == ["default/gemini-embedding-001"]
-    assert "Showing 1 of" in browser.evaluate("document.getElementById('status').textContent")
+    status = browser.evaluate("document.getElementById('status-models').textContent")
+    assert status == f"Models: 1 of {len(bundled.models())} match."
 
     browser.resize(390, 800, mobile=True)
     browser.evaluate("document.getElementById('filters').reset()")
@@ -262,6 +263,33 @@ def test_keyboard_search_and_phone_width(
     width = browser.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing wider than a phone: no sideways scrolling
     browser.resize(1280, 900)
+    assert browser.problems() == []
+
+
+@needs_browser
+def test_rows_come_a_page_at_a_time(browser: Browser, bundled: Registry, tmp_path: Path) -> None:
+    every = [m.id for m in bundled.models()]
+    open_page(browser, bundled, tmp_path, page_size=4)
+    assert visible_models(browser) == every[:4]
+    status = "document.getElementById('status-models').textContent"
+    assert (
+        browser.evaluate(status)
+        == f"Models: {len(every)} of {len(every)} match, the first 4 shown."
+    )
+    browser.evaluate("document.querySelector('#more-models button').click()")
+    assert visible_models(browser) == every[:8]
+    choose(browser, "capability", "vision")  # a new filter starts at the first page again
+    vision = [m.id for m in bundled.models(capability="vision")]
+    assert len(vision) > 4
+    assert visible_models(browser) == vision[:4]
+    choose(browser, "capability", "")
+    # a link to a row on a later page shows that row
+    browser.evaluate(f"location.hash = {json.dumps('#model-' + every[-1])}")
+    browser.evaluate("new Promise(r => setTimeout(r, 50))")
+    assert visible_models(browser) == [*every[:4], every[-1]]
+    choose(browser, "sort", "context")
+    assert len(visible_models(browser)) == 4
+    assert browser.evaluate("document.getElementById('more-providers').hidden") is False
     assert browser.problems() == []
 
 

@@ -162,7 +162,11 @@ def _route_html(state: RouteState) -> str:
     )
 
 
-def _model_row(registry: Registry, model: Model, routes: list[RouteState]) -> str:
+def _row_open(kind: str, row_id: str, hidden: bool) -> str:
+    return f'<tr id="{kind}-{_e(row_id)}"{" hidden" if hidden else ""}>'
+
+
+def _model_row(model: Model, routes: list[RouteState], hidden: bool) -> str:
     pricing = model.pricing
     if pricing is None or (
         pricing.input_per_million is None and pricing.output_per_million is None
@@ -190,7 +194,7 @@ def _model_row(registry: Registry, model: Model, routes: list[RouteState]) -> st
     description = model.meta.description if model.meta and model.meta.description else ""
     inactive = "" if model.is_active else ' <span class="badge bad">inactive</span>'
     return (
-        f'<tr id="model-{_e(model.id)}">'
+        f"{_row_open('model', model.id, hidden)}"
         f'<th scope="row" data-label="Model">{_identity("Model", model, model.display_name)}'
         f"{inactive}" + (f'<p class="desc">{_e(description)}</p>' if description else "") + "</th>"
         f'<td data-label="Capabilities">{_list(_capabilities(model))}</td>'
@@ -205,7 +209,7 @@ def _model_row(registry: Registry, model: Model, routes: list[RouteState]) -> st
     )
 
 
-def _provider_row(registry: Registry, provider: Provider, served: list[str]) -> str:
+def _provider_row(provider: Provider, served: list[str], hidden: bool) -> str:
     kind: str = provider.provider_type
     if provider.custom_provider_config is not None:
         kind += f" ({provider.custom_provider_config.base_provider_type})"
@@ -231,7 +235,7 @@ def _provider_row(registry: Registry, provider: Provider, served: list[str]) -> 
     )
     description = provider.description or ""
     return (
-        f'<tr id="provider-{_e(provider.id)}">'
+        f"{_row_open('provider', provider.id, hidden)}"
         f'<th scope="row" data-label="Provider">{_identity("Provider", provider, None)}'
         + (f'<p class="desc">{_e(description)}</p>' if description else "")
         + "</th>"
@@ -307,36 +311,60 @@ def _facts(registry: Registry, routes_of: dict[str, list[RouteState]]) -> dict[s
                 "text": " ".join(words).lower(),
             }
         )
+    serving: dict[str, list[str]] = {}
+    for model_id, routes in routes_of.items():
+        for provider_id in dict.fromkeys(r.provider_id for r in routes):
+            serving.setdefault(provider_id, []).append(model_id)
     providers = []
     for provider in registry.providers():
-        serving = sorted(
-            model_id
-            for model_id, routes in routes_of.items()
-            if any(r.provider_id == provider.id for r in routes)
-        )
+        served = serving.get(provider.id, [])
         words = [provider.id, provider.provider_type, provider.host_url, provider.description or ""]
         providers.append(
             {
                 "id": provider.id,
                 "workspace": provider.workspace,
-                "models": serving,
-                "text": " ".join(words + serving).lower(),
+                "models": served,
+                "text": " ".join(words + served).lower(),
             }
         )
     return {"models": models, "providers": providers}
 
 
-def render_catalog(registry: Registry, *, title: str = "LLM registry catalog") -> str:
-    """The catalog page of ``registry`` as one HTML document (deterministic for a registry)."""
+def _status(kind: str, matching: int, total: int, shown: int) -> str:
+    """The line the script keeps up to date (the same words, so nothing changes at load)."""
+    cut = f", the first {shown} shown" if shown < matching else ""
+    return f"{kind}: {matching} of {total} match{cut}."
+
+
+def _more(kind: str, total: int, page: int) -> str:
+    hidden = "" if total > page else " hidden"
+    return (
+        f'<p class="more" id="more-{kind}"{hidden}><button type="button">Show {page} more'
+        f"</button></p><noscript><p>Without JavaScript only the first {page} {kind} are "
+        "shown; every definition is in the JSON files.</p></noscript>"
+    )
+
+
+def render_catalog(
+    registry: Registry, *, title: str = "LLM registry catalog", page_size: int = 200
+) -> str:
+    """The catalog page of ``registry`` as one HTML document (deterministic for a registry).
+
+    Each table shows ``page_size`` rows at a time ("Show more" adds a page): a browser lays out
+    a few hundred table rows at once quickly, ten thousand slowly, while hidden rows cost
+    nearly nothing.
+    """
     routes_of = {m.id: route_states(registry, m) for m in registry.models()}
     data = _facts(registry, routes_of)
+    data["page"] = page_size
     model_rows = "\n".join(
-        _model_row(registry, model, routes_of[model.id]) for model in registry.models()
+        _model_row(model, routes_of[model.id], index >= page_size)
+        for index, model in enumerate(registry.models())
     )
     served_by_provider = {p["id"]: p["models"] for p in data["providers"]}
     provider_rows = "\n".join(
-        _provider_row(registry, provider, served_by_provider[provider.id])
-        for provider in registry.providers()
+        _provider_row(provider, served_by_provider[provider.id], index >= page_size)
+        for index, provider in enumerate(registry.providers())
     )
     capabilities = sorted({c for m in data["models"] for c in m["capabilities"]})
     workspaces = sorted(
@@ -353,6 +381,10 @@ def render_catalog(registry: Registry, *, title: str = "LLM registry catalog") -
         f"base-uri 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_SCRIPT)}"
     )
     n_models, n_providers = len(data["models"]), len(data["providers"])
+    model_status = _e(_status("Models", n_models, n_models, min(n_models, page_size)))
+    provider_status = _e(
+        _status("Providers", n_providers, n_providers, min(n_providers, page_size))
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -389,8 +421,9 @@ Each name links to its definition as JSON, with its <code>config_hash</code>.</p
 </select></label>
 <button type="reset">Clear</button>
 </form>
-<p id="status" class="status" role="status" aria-live="polite">Showing {n_models} of
-{n_models} models and {n_providers} of {n_providers} providers.</p>
+<p class="status" role="status" aria-live="polite">
+<span id="status-models">{model_status}</span>
+<span id="status-providers">{provider_status}</span></p>
 <section id="models" aria-labelledby="models-h">
 <h2 id="models-h">Models</h2>
 <div class="scroll">
@@ -404,6 +437,7 @@ routes and access</caption>
 </table>
 </div>
 <p id="no-models" class="empty" hidden>No model matches these filters.</p>
+{_more("models", n_models, page_size)}
 </section>
 <section id="providers" aria-labelledby="providers-h">
 <h2 id="providers-h">Providers</h2>
@@ -418,6 +452,7 @@ models served</caption>
 </table>
 </div>
 <p id="no-providers" class="empty" hidden>No provider matches these filters.</p>
+{_more("providers", n_providers, page_size)}
 </section>
 </main>
 <footer><p>Written by llmreg from the registry. A usable route: the provider is enabled and
@@ -482,6 +517,9 @@ white-space:nowrap}
 .unit{display:block;font-size:.75rem;color:var(--muted)}
 .none{color:var(--muted)}
 .empty{padding:1rem;border:1px dashed var(--line)}
+.more button{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--line);
+border-radius:4px;padding:.4rem .8rem;min-height:2.25rem}
+.status span{display:block}
 footer{color:var(--muted);font-size:.85rem;margin-top:2rem}
 @media (max-width:720px){
  body{padding:0 .5rem 1rem}
@@ -502,14 +540,25 @@ _SCRIPT = """
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("catalog-data").textContent);
-  var form = document.getElementById("filters");
-  var status = document.getElementById("status");
-  var modelBody = document.getElementById("model-rows");
+  var PAGE = data.page;
+  function field(id) { return document.getElementById(id); }
+  var form = field("filters");
   var capabilitiesOf = {};
   data.models.forEach(function (m) { capabilitiesOf[m.id] = m.capabilities; });
-  function field(id) { return document.getElementById(id); }
-  function rowOf(prefix, id) { return document.getElementById(prefix + id); }
-  function matches(item, words) {
+  function table(kind, items, prefix) {
+    var t = {kind: kind, items: items, prefix: prefix, limit: PAGE, ordered: items,
+             body: field(prefix + "rows"), more: field("more-" + kind)};
+    items.forEach(function (item, index) { item.shown = index < PAGE; });
+    t.more.querySelector("button").addEventListener("click", function () {
+      t.limit += PAGE;
+      apply();
+    });
+    return t;
+  }
+  var models = table("models", data.models, "model-");
+  var providers = table("providers", data.providers, "provider-");
+  function row(t, item) { return document.getElementById(t.prefix + item.id); }
+  function matchesText(item, words) {
     for (var i = 0; i < words.length; i++) {
       if (item.text.indexOf(words[i]) < 0) { return false; }
     }
@@ -519,7 +568,10 @@ _SCRIPT = """
     if (by === "context") { return item.context === null ? null : -item.context; }
     return item[by] === undefined ? null : item[by];
   }
+  var sortedBy = "id";
   function sortModels(by) {
+    if (by === sortedBy) { return; }
+    sortedBy = by;
     var items = data.models.slice();
     if (by !== "id") {
       items.sort(function (a, b) {
@@ -530,42 +582,75 @@ _SCRIPT = """
         return x - y;
       });
     }
-    items.forEach(function (item) { modelBody.appendChild(rowOf("model-", item.id)); });
+    var moved = document.createDocumentFragment();
+    items.forEach(function (item) { moved.appendChild(row(models, item)); });
+    models.body.appendChild(moved);
+    models.ordered = items;
+  }
+  // Only rows whose state changes are touched: laying out rows is what costs.
+  function show(t, keep) {
+    var matching = 0;
+    t.ordered.forEach(function (item) {
+      var want = keep(item) && matching++ < t.limit;
+      if (want !== item.shown) {
+        row(t, item).hidden = !want;
+        item.shown = want;
+      }
+    });
+    var shown = Math.min(matching, t.limit);
+    field("no-" + t.kind).hidden = matching > 0;
+    t.more.hidden = matching <= t.limit;
+    var name = t.kind.charAt(0).toUpperCase() + t.kind.slice(1);
+    field("status-" + t.kind).textContent = name + ": " + matching + " of " + t.items.length +
+      " match" + (shown < matching ? ", the first " + shown + " shown" : "") + ".";
   }
   function apply() {
     var words = field("q").value.toLowerCase().split(/\\s+/).filter(Boolean);
     var capability = field("capability").value;
     var provider = field("provider").value;
     var workspace = field("workspace").value;
-    var shownModels = 0, shownProviders = 0;
-    data.models.forEach(function (m) {
-      var show = matches(m, words) &&
+    sortModels(field("sort").value);
+    show(models, function (m) {
+      return matchesText(m, words) &&
         (!capability || m.capabilities.indexOf(capability) >= 0) &&
         (!provider || m.providers.indexOf(provider) >= 0) &&
         (!workspace || m.workspace === workspace);
-      rowOf("model-", m.id).hidden = !show;
-      if (show) { shownModels++; }
     });
-    data.providers.forEach(function (p) {
-      var show = matches(p, words) &&
+    show(providers, function (p) {
+      return matchesText(p, words) &&
         (!provider || p.id === provider) &&
         (!workspace || p.workspace === workspace) &&
         (!capability || p.models.some(function (id) {
           return capabilitiesOf[id].indexOf(capability) >= 0;
         }));
-      rowOf("provider-", p.id).hidden = !show;
-      if (show) { shownProviders++; }
     });
-    sortModels(field("sort").value);
-    field("no-models").hidden = shownModels > 0;
-    field("no-providers").hidden = shownProviders > 0;
-    status.textContent = "Showing " + shownModels + " of " + data.models.length +
-      " models and " + shownProviders + " of " + data.providers.length + " providers.";
   }
-  form.addEventListener("input", apply);
-  form.addEventListener("change", apply);
+  function refilter() {
+    models.limit = PAGE;
+    providers.limit = PAGE;
+    apply();
+  }
+  // A link to a row that is not shown (a model on a later page) shows that row.
+  function reveal() {
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.tagName === "TR" && target.hidden) {
+      target.hidden = false;
+      [models, providers].forEach(function (t) {
+        t.items.forEach(function (item) { if (row(t, item) === target) { item.shown = true; } });
+      });
+      target.scrollIntoView();
+    }
+  }
+  form.addEventListener("input", refilter);
+  form.addEventListener("change", refilter);
   form.addEventListener("submit", function (event) { event.preventDefault(); });
-  form.addEventListener("reset", function () { setTimeout(apply, 0); });
-  apply();
+  form.addEventListener("reset", function () { setTimeout(refilter, 0); });
+  window.addEventListener("hashchange", reveal);
+  // a browser may restore the form's values on going back: show what they select
+  if (field("q").value || field("capability").value || field("provider").value ||
+      field("workspace").value || field("sort").value !== "id") {
+    refilter();
+  }
+  reveal();
 })();
 """
