@@ -135,6 +135,7 @@ def _list(items: Iterable[str], css: str = "tags") -> str:
 
 def _identity(kind: str, definition: Provider | Model, title: str | None) -> str:
     href = definition_path(kind, definition.workspace, definition.name)
+    label = f"{kind} {definition.id} as JSON"
     heading = (
         f'<strong class="title">{_e(title)}</strong> <code class="id">{_e(definition.id)}</code>'
         if title
@@ -142,7 +143,7 @@ def _identity(kind: str, definition: Provider | Model, title: str | None) -> str
     )
     return (
         f"{heading}"
-        f'<span class="meta"><a href="{_e(href)}">JSON</a> '
+        f'<span class="meta"><a href="{_e(href)}" aria-label="{_e(label)}">JSON</a> '
         f'<code class="hash" title="{_e(definition.config_hash)}">'
         f"{_e(_short_hash(definition.config_hash))}</code></span>"
     )
@@ -330,6 +331,37 @@ def _facts(registry: Registry, routes_of: dict[str, list[RouteState]]) -> dict[s
     return {"models": models, "providers": providers}
 
 
+MODEL_CAPTION = "Models: capabilities, modalities, limits, prices, routes and access"
+PROVIDER_CAPTION = "Providers: type, host, workspace, status and models served"
+
+
+def _section(
+    kind: str,
+    title: str,
+    caption: str,
+    columns: tuple[str, ...],
+    rows: str,
+    count: int,
+    page: int,
+) -> str:
+    """One table of the page: ``kind`` names its ids (``models``: ``model-rows``, ...)."""
+    singular = kind[:-1]
+    return f"""<section id="{kind}" aria-labelledby="{kind}-h">
+<h2 id="{kind}-h">{_e(title)}</h2>
+<div class="scroll">
+<table class="cards">
+<caption class="visually-hidden">{_e(caption)}</caption>
+{_head(columns)}
+<tbody id="{singular}-rows">
+{rows}
+</tbody>
+</table>
+</div>
+<p id="no-{kind}" class="empty" hidden>No {singular} matches these filters.</p>
+{_more(kind, count, page)}
+</section>"""
+
+
 def _status(kind: str, matching: int, total: int, shown: int) -> str:
     """The line the script keeps up to date (the same words, so nothing changes at load)."""
     cut = f", the first {shown} shown" if shown < matching else ""
@@ -381,6 +413,18 @@ def render_catalog(
         f"base-uri 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_SCRIPT)}"
     )
     n_models, n_providers = len(data["models"]), len(data["providers"])
+    models_section = _section(
+        "models", "Models", MODEL_CAPTION, MODEL_COLUMNS, model_rows, n_models, page_size
+    )
+    providers_section = _section(
+        "providers",
+        "Providers",
+        PROVIDER_CAPTION,
+        PROVIDER_COLUMNS,
+        provider_rows,
+        n_providers,
+        page_size,
+    )
     model_status = _e(_status("Models", n_models, n_models, min(n_models, page_size)))
     provider_status = _e(
         _status("Providers", n_providers, n_providers, min(n_providers, page_size))
@@ -424,36 +468,8 @@ Each name links to its definition as JSON, with its <code>config_hash</code>.</p
 <p class="status" role="status" aria-live="polite">
 <span id="status-models">{model_status}</span>
 <span id="status-providers">{provider_status}</span></p>
-<section id="models" aria-labelledby="models-h">
-<h2 id="models-h">Models</h2>
-<div class="scroll">
-<table class="cards">
-<caption class="visually-hidden">Models: capabilities, modalities, limits, prices,
-routes and access</caption>
-{_head(MODEL_COLUMNS)}
-<tbody id="model-rows">
-{model_rows}
-</tbody>
-</table>
-</div>
-<p id="no-models" class="empty" hidden>No model matches these filters.</p>
-{_more("models", n_models, page_size)}
-</section>
-<section id="providers" aria-labelledby="providers-h">
-<h2 id="providers-h">Providers</h2>
-<div class="scroll">
-<table class="cards">
-<caption class="visually-hidden">Providers: type, host, workspace, status and
-models served</caption>
-{_head(PROVIDER_COLUMNS)}
-<tbody id="provider-rows">
-{provider_rows}
-</tbody>
-</table>
-</div>
-<p id="no-providers" class="empty" hidden>No provider matches these filters.</p>
-{_more("providers", n_providers, page_size)}
-</section>
+{models_section}
+{providers_section}
 </main>
 <footer><p>Written by llmreg from the registry. A usable route: the provider is enabled and
 lists the model, and the model is active. A key is looked up by its secret name when a call is
