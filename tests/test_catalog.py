@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import llmreg
-from _browser import Browser, find_chromium
+from _browser import Browser, BrowserError, find_chromium
 from llmreg.catalog import render_catalog
 from llmreg.models import Model, Provider
 from llmreg.registry import Registry
@@ -166,7 +166,10 @@ needs_browser = pytest.mark.skipif(CHROMIUM is None, reason=WHY_NOT)
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM is not None
-    running = Browser(CHROMIUM)
+    try:
+        running = Browser(CHROMIUM)
+    except (OSError, BrowserError) as exc:  # installed but cannot start here: say so, visibly
+        pytest.skip(f"{CHROMIUM} does not start: {exc}")
     try:
         yield running
     finally:
@@ -206,10 +209,12 @@ def test_bundled_registry_in_chromium(browser: Browser, bundled: Registry, tmp_p
     )
     for model in bundled.models():
         assert (model.display_name or model.id) in row_text[model.id]
-    shot = Path(os.environ.get("LLMREG_CATALOG_SCREENSHOT") or tmp_path / "catalog.png")
-    browser.resize(1440, 900)
-    browser.screenshot(shot)
-    assert shot.read_bytes().startswith(b"\x89PNG")
+    shot = os.environ.get("LLMREG_CATALOG_SCREENSHOT")
+    if shot:  # how docs/catalog.png is made
+        browser.resize(1440, 900)
+        browser.screenshot(Path(shot))
+        assert Path(shot).read_bytes().startswith(b"\x89PNG")
+        browser.resize(1280, 900)
 
     choose(browser, "capability", "vision")
     vision = [m.id for m in bundled.models(capability="vision")]
