@@ -150,7 +150,9 @@ def test_routes_say_why_they_cannot_be_used(bundled: Registry) -> None:
 
     sonnet = route_states(bundled, bundled.model("default/claude-3-5-sonnet"))
     assert [(r.provider_id, r.usable) for r in sonnet] == [("default/anthropic", False)]
-    assert "model inactive" in sonnet[0].problems
+    assert sonnet[0].problems == (
+        "model default/claude-3-5-sonnet is inactive (is_active: false); not routed",
+    )
     derived = route_states(bundled, bundled.model("research_team_alpha/paper-summarizer"))
     assert derived and all(r.via == "research_team_alpha/llama-3.1-8b" for r in derived)
     gpt = route_states(bundled, bundled.model("default/gpt-4o"))

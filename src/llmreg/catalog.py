@@ -63,21 +63,26 @@ def _serving_chain(registry: Registry, model: Model) -> list[Model]:
 
 
 def route_states(registry: Registry, model: Model) -> list[RouteState]:
-    """Every provider that would serve ``model`` (directly or through its base model)."""
-    chain = _serving_chain(registry, model)
-    served = chain[-1]
-    inactive = [link.id for link in chain if not link.is_active]
+    """Every provider that would serve ``model`` (directly or through its base model).
+
+    Whether a route is usable is asked of :meth:`Registry.resolve` itself, so the page says
+    what a call would meet and never disagrees with it.
+    """
+    from llmreg.errors import MissingSecretError, RouteError
+
+    served = _serving_chain(registry, model)[-1]
     states = []
     for provider_id, served_name in registry.served_by(served.id):
+        problem: tuple[str, ...] = ()
+        try:
+            # no secrets: a missing key is the last thing resolve() checks, so it means the
+            # route is usable with its key (and no auth template is rendered for nothing)
+            registry.resolve(model.id, provider=provider_id, secrets={})
+        except MissingSecretError:
+            pass
+        except RouteError as exc:
+            problem = (str(exc),)
         provider = registry.provider(provider_id)
-        problems: list[str] = []
-        if not provider.enabled:
-            problems.append("provider disabled")
-        allowed = provider.enabled_models
-        if allowed is not None and served_name not in allowed and served.id not in allowed:
-            problems.append("not in enabled_models")
-        if inactive:
-            problems.append("model inactive" if model.id in inactive else "base model inactive")
         custom = provider.custom_provider_config
         key_less = custom is not None and custom.is_key_less
         states.append(
@@ -85,7 +90,7 @@ def route_states(registry: Registry, model: Model) -> list[RouteState]:
                 provider_id=provider_id,
                 served_name=served_name,
                 via=None if served is model else served.id,
-                problems=tuple(problems),
+                problems=problem,
                 key_secret=None if key_less else provider.api_key_secret_name,
             )
         )
@@ -471,9 +476,9 @@ Each name links to its definition as JSON, with its <code>config_hash</code>.</p
 {models_section}
 {providers_section}
 </main>
-<footer><p>Written by llmreg from the registry. A usable route: the provider is enabled and
-lists the model, and the model is active. A key is looked up by its secret name when a call is
-made; its value is never part of the registry.</p></footer>
+<footer><p>Written by llmreg from the registry. A route is usable when llmreg would resolve a call
+to the model through that provider. A key is looked up by its secret name when a call is made;
+its value is never part of the registry.</p></footer>
 <script type="application/json" id="catalog-data">{_embed_json(data)}</script>
 <script>{_SCRIPT}</script>
 </body>
@@ -528,7 +533,8 @@ var(--line);border-radius:1rem;font-size:.8rem}
 ul.routes li{margin-bottom:.35rem}
 .badge{display:inline-block;padding:0 .4rem;border-radius:4px;font-size:.75rem;
 white-space:nowrap}
-.ok{color:var(--ok);background:var(--okbg)}.bad{color:var(--bad);background:var(--badbg)}
+.ok{color:var(--ok);background:var(--okbg)}.bad{color:var(--bad);background:var(--badbg);
+white-space:normal}
 .key{color:var(--key);background:var(--keybg)}
 .unit{display:block;font-size:.75rem;color:var(--muted)}
 .none{color:var(--muted)}
