@@ -345,3 +345,26 @@ def test_field_changes_name_each_leaf() -> None:
         FieldChange('["odd key"]', 1, 2),
         FieldChange("e", ABSENT, True),
     ]
+
+
+def test_secret_values_in_the_environment_never_come_out(
+    copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmreg.catalog import render_catalog
+
+    canary = "sk-canary-" + "Zq9" * 12
+    for provider in llmreg.load(copy / "after/providers.d").providers():
+        if provider.api_key_secret_name:
+            monkeypatch.setenv(provider.api_key_secret_name, canary)
+    real_change(copy / "after")
+    code, out, err = run(
+        capsys,
+        "diff",
+        str(copy / "before/providers.d"),
+        str(copy / "after/providers.d"),
+        "--format",
+        "markdown",
+    )
+    assert code == 1 and "### Routes" in out
+    assert canary not in out + err
+    assert canary not in render_catalog(llmreg.load(copy / "after/providers.d"))
