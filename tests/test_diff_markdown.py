@@ -41,7 +41,7 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def real_change(root: Path) -> None:
+def real_change(root: Path, new_model: str = NEW_MODEL) -> None:
     """A pull request: a provider's timeout, a new model it serves, a grant removed."""
     edit(
         root / OPENAI,
@@ -54,7 +54,7 @@ def real_change(root: Path) -> None:
         "    served_model_name: o4-mini\n"
         "  - model_entity_id: default/gpt-5\n    served_model_name: gpt-5\n",
     )
-    (root / "providers.d/default/models/gpt-5.yaml").write_text(NEW_MODEL, encoding="utf-8")
+    (root / "providers.d/default/models/gpt-5.yaml").write_text(new_model, encoding="utf-8")
     edit(
         root / SUMMARIZER,
         "  - access_type: user\n    access_id: alice.research\n    permission: write\n",
@@ -368,3 +368,19 @@ def test_secret_values_in_the_environment_never_come_out(
     assert code == 1 and "### Routes" in out
     assert canary not in out + err
     assert canary not in render_catalog(llmreg.load(copy / "after/providers.d"))
+
+
+def test_the_example_in_docs_ci_is_what_llmreg_writes(copy: Path) -> None:
+    doc = (ROOT / "docs/ci.md").read_text(encoding="utf-8")
+    example = doc.split("````markdown\n", 1)[1].split("````", 1)[0]
+    labels = re.search(r"^`(.+?)` → `(.+?)`:", example, re.M)
+    assert labels is not None
+    plain = NEW_MODEL.replace("GPT-5 `preview` | <b>bold</b> @someone", "GPT-5")
+    real_change(copy / "after", plain)
+    comparison = compare(
+        llmreg.load(copy / "before/providers.d"), llmreg.load(copy / "after/providers.d")
+    )
+    # When the bundled registry changes, redo the example: in a git repository holding the
+    # bundled providers.d, commit real_change(repo, plain) and run
+    # `llmreg diff HEAD~1 HEAD --format markdown`.
+    assert example == to_markdown(comparison, labels[1], labels[2])
