@@ -279,7 +279,15 @@ def test_revision_problems_are_one_line_and_exit_2(
     )
     code, out, err = run(capsys, "diff", "HEAD~2", "HEAD")  # before the registry existed
     assert (code, out) == (2, "")
-    assert err == "llmreg: HEAD~2: no registry at providers.d (no *.yaml definition files there)\n"
+    assert err == (
+        "llmreg: HEAD~2: no registry at providers.d "
+        "(no <workspace>/<providers|models>/<name>.yaml files there)\n"
+    )
+    code, out, err = run(capsys, "diff", ".", "HEAD")  # the repository, not its registry
+    assert (code, out) == (2, "")
+    assert err == (
+        "llmreg: . is not a registry: no <workspace>/<providers|models>/<name>.yaml files in it\n"
+    )
     (tmp_path / "empty").mkdir()
     code, out, err = run(capsys, "diff", str(tmp_path / "empty"), "HEAD")
     assert (code, out, err.count("\n")) == (2, "", 1)

@@ -24,7 +24,30 @@ if TYPE_CHECKING:
     from llmreg.registry import Registry
 
 DEFINITION_SUFFIXES = (".yaml", ".yml")
+KIND_FOLDERS = ("providers", "models")
 _CHUNK = 1 << 16
+
+
+def in_layout(parts: tuple[str, ...]) -> bool:
+    """``<workspace>/<providers|models>/<name>.yaml``: where a registry keeps its definitions."""
+    return (
+        len(parts) == 3
+        and parts[1] in KIND_FOLDERS
+        and parts[2].endswith(DEFINITION_SUFFIXES)
+        and not any(part.startswith(".") for part in parts)
+    )
+
+
+def is_registry_folder(folder: Path) -> bool:
+    """At least one definition file where a registry keeps them. A folder without any (the
+    repository's root, ``src/``) is not a registry, and saying so beats reporting every YAML
+    file in it as misplaced."""
+    for kind in KIND_FOLDERS:
+        for suffix in DEFINITION_SUFFIXES:
+            for found in folder.glob(f"*/{kind}/*{suffix}"):
+                if in_layout(found.relative_to(folder).parts):
+                    return True
+    return False
 
 
 class RevisionError(Exception):
@@ -163,8 +186,11 @@ def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None 
         for mode, oid, path in _tree_entries(commit, str(where), here)
         if path.endswith(DEFINITION_SUFFIXES)
     ]
-    if not entries:
-        raise RevisionError(f"{spec}: no registry at {where} (no *.yaml definition files there)")
+    if not any(in_layout(PurePosixPath(path).parts[len(where.parts) :]) for _, _, path in entries):
+        raise RevisionError(
+            f"{spec}: no registry at {where} "
+            "(no <workspace>/<providers|models>/<name>.yaml files there)"
+        )
     links = [path for mode, _oid, path in entries if mode == "120000"]
     if links:
         raise RevisionError(

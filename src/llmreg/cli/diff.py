@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,16 +14,6 @@ from llmreg.cli._runtime import EXIT_USAGE, open_registry
 if TYPE_CHECKING:
     from llmreg.registry import Registry
 
-_SUFFIXES = (".yaml", ".yml")
-
-
-def _has_definitions(folder: Path) -> bool:
-    for _here, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        if any(f.endswith(_SUFFIXES) and not f.startswith(".") for f in files):
-            return True
-    return False
-
 
 def _fail(message: str) -> click.exceptions.Exit:
     click.echo(f"llmreg: {message}", err=True)
@@ -35,8 +24,13 @@ def _open(spec: str, registry: Path) -> tuple[Registry, str]:
     """A folder or snapshot when ``spec`` is a path, else the registry at a git revision."""
     path = Path(spec)
     if path.exists():
-        if path.is_dir() and not _has_definitions(path):
-            raise _fail(f"{spec} is not a registry: no definition files (*.yaml) below it")
+        from llmreg.revisions import is_registry_folder
+
+        if path.is_dir() and not is_registry_folder(path):
+            raise _fail(
+                f"{spec} is not a registry: no <workspace>/<providers|models>/<name>.yaml "
+                "files in it"
+            )
         return open_registry(path, invalid_exit=EXIT_USAGE), spec
     from llmreg.check import CheckReport
     from llmreg.errors import RegistryError
