@@ -312,6 +312,25 @@ def test_invalid_registry_in_a_revision_names_the_revision(
 
 
 @needs_git
+def test_a_file_over_the_size_limit_in_a_revision(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo)
+    size = 1024 * 1024 + 5000
+    head = "kind: Model\nworkspace: default\nname: huge\ndisplay_name: "
+    huge = head + "x" * (size - len(head) - 1) + "\n"
+    (repo / "providers.d/default/models/huge.yaml").write_text(huge, encoding="ascii")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "huge")
+    code, out, _ = run(capsys, "diff", "HEAD~1", "HEAD")
+    assert code == 2
+    assert out.splitlines()[0] == (
+        f"HEAD:providers.d/default/models/huge.yaml:1:1: yaml-limit the file is {size} bytes; "
+        "definition files may be at most 1048576 bytes"
+    )
+
+
+@needs_git
 def test_registry_in_another_folder_and_from_a_subfolder(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -50,6 +50,11 @@ def is_registry_folder(folder: Path) -> bool:
     return False
 
 
+def _git_env() -> dict[str, str]:
+    # never prompt for credentials; take no optional locks (a CI job may run git alongside)
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+
+
 class RevisionError(Exception):
     """A revision that cannot be read; the message is one line for the user."""
 
@@ -62,7 +67,7 @@ def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes:
             input=stdin,
             capture_output=True,
             check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"},
+            env=_git_env(),
         )
     except FileNotFoundError:
         raise RevisionError("git is not installed (needed to read a revision)") from None
@@ -110,21 +115,18 @@ def _tree_entries(commit: str, folder: str, cwd: Path) -> list[tuple[str, str, s
     return entries
 
 
-def _copy_blob(stream: IO[bytes], size: int, target: IO[bytes], keep: int) -> None:
-    """Copy ``size`` bytes of ``stream`` keeping at most ``keep`` of them: a file over the
-    reader's size limit still fails as too large, without holding it in memory or on disk."""
+def _copy_blob(stream: IO[bytes], size: int, target: IO[bytes]) -> None:
+    """Copy ``size`` bytes of ``stream`` in chunks: a large blob is never whole in memory."""
     left = size
     while left:
         chunk = stream.read(min(_CHUNK, left))
         if not chunk:
             raise RevisionError("git cat-file ended early")
         left -= len(chunk)
-        if keep > 0:
-            target.write(chunk[:keep])
-            keep -= len(chunk)
+        target.write(chunk)
 
 
-def _write_blobs(entries: list[tuple[str, str, Path]], cwd: Path, keep: int) -> None:
+def _write_blobs(entries: list[tuple[str, str, Path]], cwd: Path) -> None:
     try:
         process = subprocess.Popen(
             ["git", "cat-file", "--batch"],
@@ -132,6 +134,7 @@ def _write_blobs(entries: list[tuple[str, str, Path]], cwd: Path, keep: int) -> 
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            env=_git_env(),
         )
     except OSError as exc:
         raise RevisionError(f"cannot run git: {exc.strerror or exc}") from None
@@ -146,7 +149,7 @@ def _write_blobs(entries: list[tuple[str, str, Path]], cwd: Path, keep: int) -> 
                 raise RevisionError(f"git cat-file cannot read object {oid}")
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("wb") as out:
-                _copy_blob(process.stdout, int(header[2]), out, keep)
+                _copy_blob(process.stdout, int(header[2]), out)
             process.stdout.read(1)  # the newline after each object
     finally:
         process.stdin.close()
@@ -173,7 +176,6 @@ def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None 
     a valid registry.
     """
     from llmreg.registry import load
-    from llmreg.source import DEFAULT_LIMITS
 
     here = Path.cwd() if cwd is None else cwd
     commit = resolve_revision(spec, here)
@@ -207,7 +209,7 @@ def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None 
             if not parts or ".." in parts:
                 raise RevisionError(f"{spec}: unexpected path {path!r} in the tree")
             placed.append((mode, oid, root.joinpath(*parts)))
-        _write_blobs(placed, here, DEFAULT_LIMITS.max_bytes + 1)
+        _write_blobs(placed, here)
         try:
             return load(root)
         except RegistryError as exc:
