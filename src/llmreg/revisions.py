@@ -59,12 +59,12 @@ class RevisionError(Exception):
     """A revision that cannot be read; the message is one line for the user."""
 
 
-def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+def _git(args: list[str], cwd: Path) -> bytes:
     try:
         done = subprocess.run(
             ["git", *args],
             cwd=cwd,
-            input=stdin,
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             check=False,
             env=_git_env(),
@@ -126,7 +126,7 @@ def _copy_blob(stream: IO[bytes], size: int, target: IO[bytes]) -> None:
         target.write(chunk)
 
 
-def _write_blobs(entries: list[tuple[str, str, Path]], cwd: Path) -> None:
+def _write_blobs(entries: list[tuple[str, Path]], cwd: Path) -> None:
     try:
         process = subprocess.Popen(
             ["git", "cat-file", "--batch"],
@@ -141,7 +141,7 @@ def _write_blobs(entries: list[tuple[str, str, Path]], cwd: Path) -> None:
     assert process.stdin is not None and process.stdout is not None
     try:
         # one id asked, its object read, then the next: neither pipe can fill up and block
-        for _mode, oid, target in entries:
+        for oid, target in entries:
             process.stdin.write(oid.encode("ascii") + b"\n")
             process.stdin.flush()
             header = process.stdout.readline().split()
@@ -172,8 +172,8 @@ def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None 
     """The registry in folder ``registry`` as it is at git revision ``spec``.
 
     Raises :class:`RevisionError` (one line) when ``spec`` names no commit or the revision has
-    no definition files there, and :class:`RegistryError` with every finding when they are not
-    a valid registry.
+    no registry there (no definition where a registry keeps them), and :class:`RegistryError`
+    with every finding when the files are not a valid registry.
     """
     from llmreg.registry import load
 
@@ -203,12 +203,12 @@ def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None 
     try:
         root = Path(tmp)
         placed = []
-        for mode, oid, path in entries:
+        for _mode, oid, path in entries:
             # git lists the paths relative to cwd, below the folder asked for
             parts = PurePosixPath(path).parts[len(where.parts) :]
             if not parts or ".." in parts:
                 raise RevisionError(f"{spec}: unexpected path {path!r} in the tree")
-            placed.append((mode, oid, root.joinpath(*parts)))
+            placed.append((oid, root.joinpath(*parts)))
         _write_blobs(placed, here)
         try:
             return load(root)
