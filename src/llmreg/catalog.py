@@ -62,6 +62,14 @@ def _serving_chain(registry: Registry, model: Model) -> list[Model]:
     return chain
 
 
+def _key_secret(provider: Provider) -> str | None:
+    """The secret a call through ``provider`` needs, by name; None for a key-less endpoint."""
+    custom = provider.custom_provider_config
+    if custom is not None and custom.is_key_less:
+        return None
+    return provider.api_key_secret_name
+
+
 def route_states(registry: Registry, model: Model) -> list[RouteState]:
     """Every provider that would serve ``model`` (directly or through its base model).
 
@@ -82,16 +90,13 @@ def route_states(registry: Registry, model: Model) -> list[RouteState]:
             pass
         except RouteError as exc:
             problem = (str(exc),)
-        provider = registry.provider(provider_id)
-        custom = provider.custom_provider_config
-        key_less = custom is not None and custom.is_key_less
         states.append(
             RouteState(
                 provider_id=provider_id,
                 served_name=served_name,
                 via=None if served is model else served.id,
                 problems=problem,
-                key_secret=None if key_less else provider.api_key_secret_name,
+                key_secret=_key_secret(registry.provider(provider_id)),
             )
         )
     return states
@@ -224,11 +229,8 @@ def _provider_row(provider: Provider, served: list[str], hidden: bool) -> str:
         if provider.enabled
         else '<span class="badge bad">disabled</span>'
     )
-    custom = provider.custom_provider_config
-    if provider.api_key_secret_name and not (custom is not None and custom.is_key_less):
-        key = f'<span class="badge key">key {_e(provider.api_key_secret_name)}</span>'
-    else:
-        key = '<span class="badge key">no key</span>'
+    secret = _key_secret(provider)
+    key = f'<span class="badge key">{_e(f"key {secret}" if secret else "no key")}</span>'
     models = (
         '<ul class="plain">'
         + "".join(
