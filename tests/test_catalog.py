@@ -159,6 +159,38 @@ def test_routes_say_why_they_cannot_be_used(bundled: Registry) -> None:
     assert {r.key_secret for r in gpt} == {"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"}
 
 
+def test_disabled_and_key_less_providers() -> None:
+    from llmreg.catalog import route_states
+
+    def provider(name: str, **extra: Any) -> Provider:
+        return Provider.model_validate(
+            {
+                "kind": "Provider",
+                "workspace": "w",
+                "name": name,
+                "provider_type": "custom",
+                "host_url": "https://llm.example.com/v1",
+                "api_key_secret_name": "W_KEY",
+                "served_models": [{"model_entity_id": "w/m", "served_model_name": "m"}],
+                **extra,
+            }
+        )
+
+    off = provider("a-off", enabled=False)
+    open_ = provider(
+        "b-open", custom_provider_config={"base_provider_type": "openai", "is_key_less": True}
+    )
+    model = Model.model_validate({"kind": "Model", "workspace": "w", "name": "m"})
+    registry = Registry([off, open_], [model])
+    states = route_states(registry, model)
+    assert [(r.provider_id, r.problems, r.key_secret) for r in states] == [
+        ("w/a-off", ("provider w/a-off is disabled (enabled: false)",), "W_KEY"),
+        ("w/b-open", (), None),
+    ]
+    page = render_catalog(registry)
+    assert "provider w/a-off is disabled (enabled: false)" in page and "no key" in page
+
+
 # -- in a browser -------------------------------------------------------------------------------
 
 CHROMIUM, WHY_NOT = find_chromium()
