@@ -411,3 +411,22 @@ def test_the_example_in_docs_ci_is_what_llmreg_writes(copy: Path) -> None:
     # bundled providers.d, commit real_change(repo, plain) and run
     # `llmreg diff HEAD~1 HEAD --format markdown`.
     assert example == to_markdown(comparison, labels[1], labels[2])
+
+
+def test_a_changed_value_with_pipes_and_backticks_stays_in_its_cell() -> None:
+    def registry(display_name: str) -> Registry:
+        model = Model.model_validate(
+            {"kind": "Model", "workspace": "w", "name": "m", "display_name": display_name}
+        )
+        return Registry([], [model])
+
+    hostile = "a | b `c` ``d`` <img src=x onerror=alert(1)> @team\nnext line"
+    rows = table_rows(html(to_markdown(compare(registry("plain"), registry(hostile)), "a", "b")))
+    assert rows == [
+        [
+            "<code>display_name</code>",
+            "<code>&quot;plain&quot;</code>",
+            "<code>&quot;a | b `c` ``d`` &lt;img src=x onerror=alert(1)&gt; @team\\nnext "
+            "line&quot;</code>",
+        ]
+    ]
