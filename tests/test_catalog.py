@@ -306,6 +306,28 @@ def test_keyboard_search_and_phone_width(
 
 
 @needs_browser
+def test_accessibility_tree(browser: Browser, bundled: Registry, tmp_path: Path) -> None:
+    """What a screen reader gets, from Chromium's own accessibility tree."""
+    open_page(browser, bundled, tmp_path)
+    browser.call("Accessibility.enable", session=True)
+    nodes = browser.call("Accessibility.getFullAXTree", session=True)["nodes"]
+    browser.call("Accessibility.disable", session=True)
+    shown = [n for n in nodes if not n.get("ignored")]
+
+    def role(node: dict[str, Any]) -> str:
+        return str(node.get("role", {}).get("value"))
+
+    roles = {role(n) for n in shown}
+    assert {"banner", "main", "search", "contentinfo", "status", "table"} <= roles
+    assert {"columnheader", "rowheader", "searchbox", "combobox", "button"} <= roles
+    controls = [n for n in shown if role(n) in {"link", "button", "combobox", "searchbox"}]
+    unnamed = [n for n in controls if not str(n.get("name", {}).get("value", "")).strip()]
+    assert controls and unnamed == []
+    headings = [str(n["name"]["value"]) for n in shown if role(n) == "heading"]
+    assert headings == ["LLM registry catalog", "Models", "Providers"]
+
+
+@needs_browser
 def test_rows_come_a_page_at_a_time(browser: Browser, bundled: Registry, tmp_path: Path) -> None:
     every = [m.id for m in bundled.models()]
     open_page(browser, bundled, tmp_path, page_size=4)
