@@ -430,3 +430,19 @@ def test_a_changed_value_with_pipes_and_backticks_stays_in_its_cell() -> None:
             "line&quot;</code>",
         ]
     ]
+
+
+@needs_git
+def test_the_registry_of_the_settings_is_the_default(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(repo, "mv", "providers.d", "llm")
+    (repo / "pyproject.toml").write_text('[tool.llmreg]\nregistry = "llm"\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "moved")
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")  # settings are found upwards; the path is the repository's
+    edit(repo / "llm/default/models/gpt-5.yaml", "400000", "200000")
+    git(repo, "commit", "-qam", "smaller")
+    code, out, _ = run(capsys, "diff", "HEAD~1", "HEAD")
+    assert (code, out) == (1, "~ model default/gpt-5\n")

@@ -20,7 +20,7 @@ def _fail(message: str) -> click.exceptions.Exit:
     return click.exceptions.Exit(EXIT_USAGE)
 
 
-def _open(spec: str, registry: Path) -> tuple[Registry, str]:
+def _open(spec: str, registry: Path | None) -> tuple[Registry, str]:
     """A folder or snapshot when ``spec`` is a path, else the registry at a git revision."""
     path = Path(spec)
     if path.exists():
@@ -33,13 +33,14 @@ def _open(spec: str, registry: Path) -> tuple[Registry, str]:
             )
         return open_registry(path, invalid_exit=EXIT_USAGE), spec
     from llmreg.check import CheckReport
+    from llmreg.cli._settings import load_settings, registry_path
     from llmreg.errors import RegistryError
     from llmreg.report import text
     from llmreg.revisions import RevisionError, load_revision, resolve_revision
 
     try:
         commit = resolve_revision(spec, Path.cwd())
-        loaded = load_revision(spec, registry)
+        loaded = load_revision(spec, registry_path(registry, load_settings(None)))
     except RevisionError as exc:
         raise _fail(str(exc)) from None
     except RegistryError as exc:
@@ -69,9 +70,11 @@ def _open(spec: str, registry: Path) -> tuple[Registry, str]:
 @click.option(
     "--registry",
     type=click.Path(path_type=Path),
-    default=Path("providers.d"),
-    show_default=True,
-    help="Where the registry is inside a git revision (relative to the working directory).",
+    default=None,
+    help=(
+        "Where the registry is inside a git revision, relative to the working directory "
+        "[default: the registry of [tool.llmreg] in pyproject.toml, else providers.d]."
+    ),
 )
 @click.option(
     "--max-chars",
@@ -83,7 +86,7 @@ def _open(spec: str, registry: Path) -> tuple[Registry, str]:
         "at most 65,536 in a comment); 0: never cut."
     ),
 )
-def command(old: str, new: str, output_format: str, registry: Path, max_chars: int) -> int:
+def command(old: str, new: str, output_format: str, registry: Path | None, max_chars: int) -> int:
     """Compare two registries: folders, snapshot files or git revisions.
 
     OLD and NEW that are not paths are read as git revisions (``llmreg diff origin/main HEAD``):
