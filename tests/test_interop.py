@@ -453,7 +453,7 @@ def bedrock_registry(tmp_path: Path) -> Path:
 
 
 def test_cli_export_of_a_type_the_system_lacks_is_exit_2(tmp_path: Path) -> None:
-    folder = bedrock_registry(tmp_path)
+    bedrock_registry(tmp_path)
     result = run(["export", "labelstudio", "w/b", "--registry", str(tmp_path / "reg")])
     assert result.exit_code == 2
     assert "no provider 'bedrock'" in result.output
