@@ -290,8 +290,6 @@ def test_a_key_in_the_wrong_field_is_never_echoed(
     ("args", "message"),
     [
         (["export", "litellm", "default/gpt-4o"], "exports the whole registry; it takes no ID"),
-        (["export", "nemo"], "nemo takes an ID"),
-        (["export", "nemo", "default/openai", "--out", "x.json"], "nemo takes an ID"),
         (["import", "litellm-proxy", "c.yaml", "--name", "x"], "drop --name"),
     ],
 )

@@ -95,6 +95,7 @@ def test_the_site_layout(site: Path) -> None:
     assert bifrost["config_hash"] == record["config_hash"]
     assert (site / "nemo/workspaces/default/providers/openai.json").is_file()
     assert (site / "openwebui/models/default/code-assistant.json").is_file()
+    assert "default/gpt-4o" in (site / "index.html").read_text()
 
 
 def test_a_rebuild_removes_what_is_gone(site: Path, registry_dir: Path) -> None:

@@ -9,7 +9,7 @@ Layout (format_version 1, shared with ``catalog.py`` for ``index.html``)::
     DIR/nemo/workspaces/<workspace>/providers/<name>.json   a NeMo ModelProvider
     DIR/bifrost/providers/<workspace>/<name>.json           a Bifrost provider + config_hash
     DIR/openwebui/models/<workspace>/<name>.json            an Open WebUI model
-    DIR/index.html                              the catalog page, when llmreg.catalog exists
+    DIR/index.html                              the catalog page (llmreg.catalog.render_catalog)
 
 Every file is replaced atomically and the snapshot and ``index.json`` are written last, so a
 reader polling the snapshot never sees it before the files it describes. Files of definitions
@@ -49,7 +49,6 @@ class SiteReport:
     files: int = 0
     removed: int = 0
     notes: list[str] = field(default_factory=list)
-    catalog: bool = False
 
 
 def write_file(path: Path, text: str) -> None:
@@ -104,17 +103,9 @@ def _system_files(definition: Provider | Model, report: SiteReport) -> dict[str,
     return files
 
 
-def _catalog(registry: Registry) -> str | None:
-    try:
-        from llmreg.catalog import render_catalog  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    page: str = render_catalog(registry)
-    return page
-
-
 def build_site(registry: Registry, folder: Path) -> SiteReport:
     """Write the site of ``registry`` into ``folder`` (created if missing)."""
+    from llmreg.catalog import render_catalog
     from llmreg.snapshot import write_snapshot
 
     report = SiteReport()
@@ -127,10 +118,7 @@ def build_site(registry: Registry, folder: Path) -> SiteReport:
         entries[FOLDER[definition.kind]].append(
             {"id": definition.id, "config_hash": definition.config_hash, "path": rel}
         )
-    page = _catalog(registry)
-    if page is not None:
-        files["index.html"] = page
-        report.catalog = True
+    files["index.html"] = render_catalog(registry)
     folder.mkdir(parents=True, exist_ok=True)
     for rel, text in files.items():
         write_file(folder.joinpath(*PurePosixPath(rel).parts), text)

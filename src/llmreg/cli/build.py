@@ -48,8 +48,7 @@ def command(out: Path | None, site: Path | None, registry: Path) -> int:
     if site is not None:
         for line in report.notes:
             click.echo(f"note: {line}", err=True)
-        catalog = "" if report.catalog else " (no index.html: llmreg.catalog is not installed)"
-        click.echo(f"wrote {site}: {report.files} files, {report.removed} removed{catalog}")
+        click.echo(f"wrote {site}: {report.files} files, {report.removed} removed")
     if out is not None:
         click.echo(
             f"wrote {out}: {len(reg.providers())} providers, {len(reg.models())} models, "
