@@ -299,3 +299,17 @@ def test_gateway_usage_errors(
     result = run(args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_a_dry_run_lists_the_files_and_writes_none(
+    tmp_path: Path, run: Callable[[list[str]], Result]
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "model_list:\n  - model_name: fast\n    litellm_params: {model: groq/llama-3.1-8b}\n"
+    )
+    target = tmp_path / "reg"
+    result = run(["import", "litellm-proxy", str(config), "--registry", str(target), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "would write" in result.output and "groq.yaml" in result.output
+    assert not target.exists()
