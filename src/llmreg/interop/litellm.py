@@ -17,7 +17,7 @@ from llmreg.interop._common import Doc, InteropError, Notes, finish, need_object
 from llmreg.interop._gateway import DEFAULT_BASE, deployments, secret_ref_name, target_type
 
 if TYPE_CHECKING:
-    from llmreg.models import Model
+    from llmreg.models import Model, Provider
     from llmreg.registry import Registry
 
 # llmreg provider_type -> LiteLLM provider prefix. SGLang serves the OpenAI API and LiteLLM
@@ -170,6 +170,28 @@ def _model_names(registry: Registry) -> dict[str, str]:
     return {m.id: m.name if by_name[m.name] == 1 else m.id for m in registry.models()}
 
 
+def _api_base(provider: Provider, prefix: str, notes: Notes) -> str | None:
+    """The api_base that makes LiteLLM call where ``Registry.resolve`` sends the request.
+
+    None for the provider type's public endpoint, which LiteLLM knows. LiteLLM appends
+    ``/v1/messages`` to an Anthropic api_base where resolve's base (``.../v1``) takes
+    ``/messages``, so a final ``/v1`` is left out there (measured with a local server).
+    """
+    host = provider.host_url
+    if host == DEFAULT_BASE.get(provider.provider_type):
+        return None
+    if prefix == "anthropic":
+        trimmed = host.rstrip("/")
+        if trimmed.endswith("/v1"):
+            return trimmed[: -len("/v1")]
+        note(
+            notes,
+            f"provider {provider.id}: LiteLLM calls <api_base>/v1/messages, and host_url does "
+            "not end in /v1: check the URL it calls",
+        )
+    return host
+
+
 def export_proxy(registry: Registry, notes: Notes) -> dict[str, Any]:
     """The proxy's ``config.yaml`` content: ``{"model_list": [...]}``, one entry per deployment.
 
@@ -183,8 +205,9 @@ def export_proxy(registry: Registry, notes: Notes) -> dict[str, Any]:
         provider, model = deployment.provider, deployment.model
         prefix = target_type(provider, PREFIX, "LiteLLM")
         params: dict[str, Any] = {"model": f"{prefix}/{deployment.served_name}"}
-        if provider.host_url != DEFAULT_BASE.get(provider.provider_type):
-            params["api_base"] = provider.host_url
+        base = _api_base(provider, prefix, notes)
+        if base is not None:
+            params["api_base"] = base
         secret = secret_ref_name(provider)
         if secret is not None:
             params["api_key"] = f"os.environ/{secret}"
@@ -375,11 +398,14 @@ def import_proxy(payload: Any, *, workspace: str, notes: Notes) -> list[Doc]:
             raise InteropError(f"{where}: needs model_name and litellm_params.model strings")
         prefix, served = _split(params["model"], where)
         kind = PROVIDER_TYPE[prefix]
-        host = params.get("api_base") or DEFAULT_BASE.get(kind)
+        base = params.get("api_base")
+        if base is not None and not isinstance(base, str):
+            raise InteropError(f"{where}: api_base must be a string")
+        host = base or DEFAULT_BASE.get(kind)
         if host is None:
             raise InteropError(f"{where}: needs api_base (no default endpoint for '{prefix}')")
-        if not isinstance(host, str):
-            raise InteropError(f"{where}: api_base must be a string")
+        if base and prefix == "anthropic":  # LiteLLM's Anthropic base has no /v1 (export)
+            host = base.rstrip("/") + "/v1"
         secret = _secret(params.get("api_key"), where, notes)
         headers = params.get("extra_headers")
         settings = (
