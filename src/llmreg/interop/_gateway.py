@@ -35,6 +35,14 @@ DEFAULT_BASE: dict[str, str] = {
 }
 
 
+def public_endpoint(provider: Provider) -> bool:
+    """Whether ``host_url`` is the endpoint a gateway uses for this type when given none."""
+    host = provider.host_url.rstrip("/")
+    if provider.provider_type == "vertex":
+        return host == f"https://{provider.google_location}-aiplatform.googleapis.com"
+    return host == DEFAULT_BASE.get(provider.provider_type, "").rstrip("/")
+
+
 @dataclass(frozen=True)
 class Deployment:
     """One way to call ``model``: through ``provider`` under ``served_name``.

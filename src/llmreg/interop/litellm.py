@@ -14,7 +14,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmreg.interop._common import Doc, InteropError, Notes, finish, need_object, note
-from llmreg.interop._gateway import DEFAULT_BASE, deployments, secret_ref_name, target_type
+from llmreg.interop._gateway import (
+    DEFAULT_BASE,
+    deployments,
+    public_endpoint,
+    secret_ref_name,
+    target_type,
+)
 
 if TYPE_CHECKING:
     from llmreg.models import Model, Provider
@@ -178,7 +184,7 @@ def _api_base(provider: Provider, prefix: str, notes: Notes) -> str | None:
     ``/messages``, so a final ``/v1`` is left out there (measured with a local server).
     """
     host = provider.host_url
-    if host == DEFAULT_BASE.get(provider.provider_type):
+    if public_endpoint(provider):
         return None
     if prefix == "anthropic":
         trimmed = host.rstrip("/")
@@ -402,6 +408,9 @@ def import_proxy(payload: Any, *, workspace: str, notes: Notes) -> list[Doc]:
         if base is not None and not isinstance(base, str):
             raise InteropError(f"{where}: api_base must be a string")
         host = base or DEFAULT_BASE.get(kind)
+        location = params.get("vertex_location")
+        if not base and kind == "vertex" and isinstance(location, str):
+            host = f"https://{location}-aiplatform.googleapis.com"  # LiteLLM's own choice
         if host is None:
             raise InteropError(f"{where}: needs api_base (no default endpoint for '{prefix}')")
         if base and prefix == "anthropic":  # LiteLLM's Anthropic base has no /v1 (export)

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from llmreg.interop._common import Notes, note
 from llmreg.interop._gateway import (
-    DEFAULT_BASE,
     Deployment,
     deployments,
+    public_endpoint,
     secret_ref_name,
     target_type,
-    wire_type,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def _provider_table(deployment: Deployment, notes: Notes) -> dict[str, Any]:
         table["model_id"] = served
     else:
         table["model_name"] = served
-    at_default = provider.host_url == DEFAULT_BASE.get(wire_type(provider))
+    at_default = public_endpoint(provider)
     if kind in _API_BASE and not at_default:
         table["api_base"] = provider.host_url
     elif kind not in _API_BASE and kind not in _OWN_ENDPOINT and not at_default:
