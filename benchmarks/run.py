@@ -501,8 +501,9 @@ def _fmt(value: object, unit: str = "s") -> str:
 
 def table(result: dict[str, object]) -> str:
     rows = [
-        f"llmreg benchmark, {result['files']} files (growth: {result['growth_files']} files, "
-        f"load: {result['load_files']} files), medians of {result['repeat']}",
+        f"llmreg benchmark, {result['files']} files (growth: "
+        f"{result['growth_files'] or 'skipped'}, load: {result['load_files']} files), "
+        f"medians of {result['repeat']}",
         "",
         f"{'case':<25}{'llmreg':>10}{'compared':>10}{'ratio':>9}  {'goal':<36}compared with",
     ]
