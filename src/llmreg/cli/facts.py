@@ -81,7 +81,11 @@ def command(model_id: str, reference: str, write: bool, registry: Path) -> int:
         return 0
     updated = {**data, **changes}
     new_text = edit_text(original, changes)
-    if parse(new_text).data != updated:  # a layout the line edit cannot follow
+    try:
+        edited = parse(new_text).data
+    except SourceError:
+        edited = None
+    if edited != updated:  # a layout the line edit cannot follow (flow style, anchors)
         new_text = definition_text(updated, path)
         click.echo("note: the file is rewritten whole; its comments are not kept", err=True)
     rel = PurePosixPath(workspace, "models", path.name)
