@@ -121,9 +121,18 @@ def test_load_url_refuses_another_registry_than_expected(server: Server) -> None
         llmreg.load_url(server.url, expected_hash="sha256:" + "0" * 64)
 
 
-def test_load_url_refuses_what_is_not_http() -> None:
-    with pytest.raises(llmreg.RegistryError, match="not an http"):
-        llmreg.load_url("file:///etc/passwd")
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("file:///etc/passwd", "not an http"),
+        ("http://[::1/x", "not a valid URL"),
+        ("http://127.0.0.1:99999999/", "not a valid URL"),
+        ("http:///nohost", "not an http"),
+    ],
+)
+def test_load_url_refuses_what_is_not_an_http_url(url: str, message: str) -> None:
+    with pytest.raises(llmreg.RegistryError, match=message):
+        llmreg.load_url(url, retries=0)
 
 
 def test_the_watcher_picks_up_a_rebuilt_site(

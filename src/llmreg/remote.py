@@ -50,13 +50,17 @@ def shown(url: str) -> str:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
-    except ValueError:
+    except (ValueError, TypeError):
         return "<an invalid URL>"
     return urllib.parse.urlunsplit((parts.scheme, host + port, parts.path, "", ""))
 
 
 def snapshot_url(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except (ValueError, TypeError):
+        raise RegistryError(f"{shown(url)!r} is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise RegistryError(f"{shown(url)!r} is not an http:// or https:// URL")
     if parts.path.endswith("/"):
@@ -70,6 +74,18 @@ class Fetched:
     body: bytes | None  # None: not modified since the validators were taken
     etag: str | None
     last_modified: str | None
+
+
+def _said(reason: object, url: str) -> str:
+    """An error's text without the URL's user info or query (an invalid URL is quoted back)."""
+    from llmreg.secrets import redact
+
+    text = str(reason)
+    parts = urllib.parse.urlsplit(url)
+    for secret in (parts.netloc.rpartition("@")[0], parts.query):
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    return redact(text)
 
 
 def _header(headers: Message, name: str) -> str | None:
@@ -100,13 +116,14 @@ def fetch(
         if exc.code == 304:
             return Fetched(None, etag, last_modified)
         raise FetchError(
-            f"{where}: HTTP {exc.code} {exc.reason}", retry=exc.code in _RETRY_STATUS
+            f"{where}: HTTP {exc.code} {_said(exc.reason, url)}", retry=exc.code in _RETRY_STATUS
         ) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         # URLError wraps refused connections and DNS failures; OSError covers timeouts and
         # http.client.IncompleteRead (a body shorter than its Content-Length) among others.
         reason = getattr(exc, "reason", None) or exc
-        raise FetchError(f"{where}: {reason.__class__.__name__}: {reason}", retry=True) from None
+        said = _said(reason, url)
+        raise FetchError(f"{where}: {reason.__class__.__name__}: {said}", retry=True) from None
     if len(body) > max_bytes:
         raise FetchError(f"{where}: the snapshot is larger than {max_bytes} bytes", retry=False)
     return Fetched(body, _header(headers, "ETag"), _strong_last_modified(headers))
