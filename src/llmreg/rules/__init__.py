@@ -159,10 +159,18 @@ RULES: dict[str, Rule] = {
         Rule(
             "auth-header-format",
             "error",
-            "auth_header_format is not 'Header-Name: template' with exactly one variable, "
-            "auth_secret.",
-            "auth_header_format: 'X-Api-Key: {{ api_key }}'",
+            "auth_header_format is not one 'Header-Name: value' line that substitutes "
+            "{{ auth_secret }} and nothing else (no expressions, filters or statements).",
+            "auth_header_format: 'X-Api-Key: {{ auth_secret | upper }}'",
             "auth_header_format: 'X-Api-Key: {{ auth_secret }}'",
+        ),
+        Rule(
+            "invalid-header",
+            "error",
+            "A header in default_extra_headers or required_extra_headers cannot be sent: a line "
+            "break or control character, non-ASCII text, or white space at either end.",
+            'default_extra_headers:\n  X-Team: "blue\\r\\nX-Admin: 1"',
+            "default_extra_headers:\n  X-Team: blue",
         ),
         Rule(
             "invalid-url",
