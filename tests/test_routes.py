@@ -64,6 +64,11 @@ def route_for(tmp_path: Path, doc: dict[str, Any], **resolve: Any) -> llmreg.Rou
 
 
 @pytest.fixture(scope="module")
+def bundled() -> llmreg.Registry:
+    return llmreg.load(Path(__file__).resolve().parents[1] / "providers.d")
+
+
+@pytest.fixture(scope="module")
 def ca() -> Any:
     return trustme.CA()
 
@@ -460,8 +465,8 @@ def test_concurrency_limit_and_buffer(tmp_path: Path) -> None:
 # -- dialects and URLs ----------------------------------------------------------------------------
 
 
-def test_operation_urls_per_dialect(tmp_path: Path) -> None:
-    reg = llmreg.load(Path(__file__).resolve().parents[1] / "providers.d")
+def test_operation_urls_per_dialect(bundled: llmreg.Registry) -> None:
+    reg = bundled
     env = {
         "OPENAI_API_KEY": "k1",
         "AZURE_OPENAI_API_KEY": "k2",
@@ -498,8 +503,8 @@ def test_operation_urls_per_dialect(tmp_path: Path) -> None:
 # -- the bundled registry -------------------------------------------------------------------------
 
 
-def test_bundled_routes_carry_every_network_setting() -> None:
-    reg = llmreg.load(Path(__file__).resolve().parents[1] / "providers.d")
+def test_bundled_routes_carry_every_network_setting(bundled: llmreg.Registry) -> None:
+    reg = bundled
     env = {"AZURE_OPENAI_API_KEY": "k", "CORP_EGRESS_PROXY_PASSWORD": "pw-123"}
     azure = reg.resolve("default/gpt-4o", provider="default/azure-openai", secrets=env)
     assert (azure.timeout, azure.max_retries) == (90.0, 4)
@@ -564,8 +569,10 @@ def test_preferred_providers_come_first_in_their_order(tmp_path: Path) -> None:
     )
 
 
-def test_bundled_gpt_4o_falls_back_to_openai_when_only_its_key_is_set() -> None:
-    reg = llmreg.load(Path(__file__).resolve().parents[1] / "providers.d")
+def test_bundled_gpt_4o_falls_back_to_openai_when_only_its_key_is_set(
+    bundled: llmreg.Registry,
+) -> None:
+    reg = bundled
     route = reg.resolve("default/gpt-4o", secrets={"OPENAI_API_KEY": "sk-only-openai"})
     assert route.provider_id == "default/openai"
 

@@ -120,7 +120,7 @@ RULES: dict[str, Rule] = {
             "unresolved-reference",
             "error",
             "served_models[].model_entity_id or base_model_id names a model the registry "
-            "does not define.",
+            "does not define, or preferred_providers a provider that does not serve the model.",
             "served_models:\n  - model_entity_id: default/gpt-5o\n    served_model_name: gpt-5o",
             "served_models:\n  - model_entity_id: default/gpt-4o\n    served_model_name: gpt-4o",
         ),
