@@ -29,11 +29,13 @@ class Seen:
 
 @dataclass
 class Behaviour:
-    """How the upstream answers: ``failures`` times ``failure_status`` first, then success;
-    ``slow`` makes every answer wait until the test ends."""
+    """How the upstream answers: ``failures`` times ``failure_status`` first (with
+    ``retry_after`` as Retry-After), then success; ``slow`` makes every answer wait until the
+    test ends."""
 
     failures: int = 0
     failure_status: int = 503
+    retry_after: str | None = None
     slow: bool = False
     hold: threading.Event = field(default_factory=threading.Event)
 
@@ -117,8 +119,8 @@ class _UpstreamHandler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-            if failing:
-                self.send_header("Retry-After", "0")
+            if failing and server.behaviour.retry_after is not None:
+                self.send_header("Retry-After", server.behaviour.retry_after)
             self.end_headers()
             self.wfile.write(data)
         finally:
@@ -129,19 +131,27 @@ class _UpstreamHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def upstream(tls: ssl.SSLContext | None = None) -> Iterator[Upstream]:
-    server = Upstream()
-    if tls is not None:
-        server.socket = tls.wrap_socket(server.socket, server_side=True)
+def _serving(server: ThreadingHTTPServer) -> Iterator[None]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
     try:
-        yield server
+        yield
     finally:
-        server.behaviour.hold.set()
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def upstream(tls: ssl.SSLContext | None = None) -> Iterator[Upstream]:
+    server = Upstream()
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    with _serving(server):
+        try:
+            yield server
+        finally:
+            server.behaviour.hold.set()  # let slow answers end before the shutdown
 
 
 # -- a forward proxy ------------------------------------------------------------------------------
@@ -242,11 +252,5 @@ def _pipe(a: socket.socket, b: socket.socket) -> None:
 @contextmanager
 def proxy(user: str, password: str) -> Iterator[Proxy]:
     server = Proxy(user, password)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with _serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

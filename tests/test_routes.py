@@ -8,6 +8,7 @@ and the backoff a few milliseconds, so the file runs in a few seconds.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import ssl
 import time
@@ -226,21 +227,33 @@ CALLS: dict[str, tuple[Callable[[llmreg.Route], Any], dict[str, Any]]] = {
 
 
 @pytest.mark.parametrize("client", sorted(CALLS))
-def test_retries_the_configured_number_of_times(tmp_path: Path, client: str) -> None:
+def test_retries_the_configured_number_of_times_with_the_backoff(
+    tmp_path: Path, client: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     call, extra = CALLS[client]
+    waits: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
     with upstream() as stub:
-        doc = provider(
-            f"http://127.0.0.1:{stub.port}/v1", network={"max_retries": 2}, **dict(extra)
+        network = {"max_retries": 2, "retry_backoff_initial": 2, "retry_backoff_max": 3}
+        route = route_for(
+            tmp_path, provider(f"http://127.0.0.1:{stub.port}/v1", network=network, **extra)
         )
-        route = route_for(tmp_path, doc)
-        assert (route.max_retries, route.backoff_initial, route.backoff_max) == (2, 0.001, 0.005)
         stub.behaviour.failures, stub.behaviour.failure_status = 2, 429
         call(route)  # two refusals, then the answer
         assert len(stub.seen) == 3
+        assert waits == [0.002, 0.003]  # from retry_backoff_initial, doubled, capped at the max
         stub.behaviour.failures, stub.behaviour.failure_status = 3, 503
+        stub.behaviour.retry_after = "0"
         with pytest.raises(Exception) as caught:
             call(route)
         assert len(stub.seen) == 6  # one try and two retries, then the 503 reaches the caller
+        assert waits[2:] == [0.0, 0.0]  # Retry-After is followed (up to the max)
     assert "503" in str(caught.value) or getattr(caught.value, "status_code", None) == 503
 
 
@@ -498,6 +511,9 @@ def test_operation_urls_per_dialect(bundled: llmreg.Registry) -> None:
         claude.openai_kwargs()
     with pytest.raises(llmreg.RouteError, match="not Anthropic's"):
         gemini.anthropic_kwargs()
+    without_version = dataclasses.replace(azure, api_version=None)
+    with pytest.raises(llmreg.RouteError, match="Azure OpenAI needs api_version"):
+        without_version.url("chat")
 
 
 # -- the bundled registry -------------------------------------------------------------------------

@@ -197,7 +197,8 @@ class Route:
             return base + override
         if self.dialect == "azure":
             return (
-                f"{base}/openai/deployments/{self.deployment}{path}?api-version={self.api_version}"
+                f"{base}/openai/deployments/{self.deployment}{path}"
+                f"?api-version={self._azure_api_version()}"
             )
         if self.dialect == "vertex":
             publisher = "anthropic" if self.served_model_name.startswith("claude") else "google"
@@ -249,7 +250,7 @@ class Route:
             own = ("api-key",)
             kwargs.update(
                 azure_endpoint=self.base_url,
-                api_version=self.api_version,
+                api_version=self._azure_api_version(),
                 azure_deployment=self.deployment,
             )
         else:
@@ -294,6 +295,14 @@ class Route:
             "timeout": self.timeout,
             "http_client": make(self, with_defaults=False),
         }
+
+    def _azure_api_version(self) -> str:
+        if not self.api_version:
+            raise RouteError(
+                f"provider {self.provider_id}: Azure OpenAI needs api_version, which the "
+                "provider does not set"
+            )
+        return self.api_version
 
     def _openai_sdk_base(self) -> str:
         """The SDK's base_url: host_url, or the prefix request_path_overrides share."""
@@ -352,8 +361,9 @@ def _library_of(sdk_class: type) -> str:
     import inspect
 
     init = sdk_class.__init__  # type: ignore[misc]
-    annotation = inspect.signature(init).parameters["http_client"].annotation
-    return "httpx2" if "httpx2" in str(annotation) else "httpx"
+    parameter = inspect.signature(init).parameters.get("http_client")
+    annotation = "" if parameter is None else str(parameter.annotation)
+    return "httpx2" if "httpx2" in annotation else "httpx"
 
 
 # -- TLS ----------------------------------------------------------------------------------------

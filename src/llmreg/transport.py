@@ -15,6 +15,7 @@ import asyncio
 import email.utils
 import importlib
 import ipaddress
+import itertools
 import socket
 import ssl
 import threading
@@ -142,6 +143,23 @@ def _delay(route: Route, attempt: int, response: httpx.Response | None) -> float
         if asked is not None:
             delay = min(asked, route.backoff_max)
     return delay
+
+
+def _retry_wait(
+    route: Route,
+    attempt: int,
+    *,
+    response: httpx.Response | None = None,
+    error: Exception | None = None,
+) -> float | None:
+    """Seconds to wait before sending again, or None to hand the answer or error over."""
+    if attempt >= route.max_retries:
+        return None
+    if error is not None:
+        return _delay(route, attempt, None) if _retryable(error) else None
+    if response is None or response.status_code not in RETRY_STATUSES:
+        return None
+    return _delay(route, attempt, response)
 
 
 def _retryable(error: Exception) -> bool:
@@ -305,21 +323,21 @@ class RouteTransport(httpx.BaseTransport):
         )
 
     def _with_retries(self, request: httpx.Request) -> httpx.Response:
-        route = self._route
-        for attempt in range(route.max_retries + 1):
-            last = attempt == route.max_retries
+        for attempt in itertools.count():
             try:
                 response = self._inner.handle_request(self._connect_to(request))
             except Exception as error:
-                if last or not _retryable(error):
+                wait = _retry_wait(self._route, attempt, error=error)
+                if wait is None:
                     raise
-                time.sleep(_delay(route, attempt, None))
+                time.sleep(wait)
                 continue
-            if last or response.status_code not in RETRY_STATUSES:
+            wait = _retry_wait(self._route, attempt, response=response)
+            if wait is None:
                 return response
             response.close()
-            time.sleep(_delay(route, attempt, response))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            time.sleep(wait)
+        raise AssertionError("unreachable")
 
     def _connect_to(self, request: httpx.Request) -> httpx.Request:
         if not _guarded(self._route):
@@ -359,22 +377,22 @@ class AsyncRouteTransport(httpx.AsyncBaseTransport):
         )
 
     async def _with_retries(self, request: httpx.Request) -> httpx.Response:
-        route = self._route
-        for attempt in range(route.max_retries + 1):
-            last = attempt == route.max_retries
+        for attempt in itertools.count():
             try:
                 target = await self._connect_to(request)
                 response = await self._inner.handle_async_request(target)
             except Exception as error:
-                if last or not _retryable(error):
+                wait = _retry_wait(self._route, attempt, error=error)
+                if wait is None:
                     raise
-                await asyncio.sleep(_delay(route, attempt, None))
+                await asyncio.sleep(wait)
                 continue
-            if last or response.status_code not in RETRY_STATUSES:
+            wait = _retry_wait(self._route, attempt, response=response)
+            if wait is None:
                 return response
             await response.aclose()
-            await asyncio.sleep(_delay(route, attempt, response))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
 
     async def _connect_to(self, request: httpx.Request) -> httpx.Request:
         if not _guarded(self._route):
