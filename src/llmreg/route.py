@@ -247,7 +247,7 @@ class Route:
             sdk = openai.AsyncOpenAI if asynchronous else openai.OpenAI
         kwargs = self._sdk_kwargs(asynchronous, sdk)
         if self.dialect == "azure":
-            own = ("api-key",)
+            own = ("api-key", "Authorization")  # releases differ in which they send
             kwargs.update(
                 azure_endpoint=self.base_url,
                 api_version=self._azure_api_version(),
@@ -256,7 +256,7 @@ class Route:
         else:
             own = ("Authorization",)
             kwargs["base_url"] = self._openai_sdk_base()
-        kwargs["default_headers"] = _without_sdk_auth(self.headers, own, openai.Omit())
+        kwargs["default_headers"] = _without_sdk_auth(self.headers, own, _omit("openai"))
         return kwargs
 
     def anthropic_kwargs(self, *, asynchronous: bool = False) -> dict[str, Any]:
@@ -280,7 +280,7 @@ class Route:
         kwargs["base_url"] = base[: -len("/v1")]
         # Releases differ in the header the SDK sends the key in; send only the registry's.
         kwargs["default_headers"] = _without_sdk_auth(
-            self.headers, ("x-api-key", "Authorization"), anthropic.Omit()
+            self.headers, ("x-api-key", "Authorization"), _omit("anthropic")
         )
         return kwargs
 
@@ -324,6 +324,13 @@ class Route:
                 "route.url() with httpx_client()"
             )
         return self.base_url.rstrip("/") + str(prefixes.pop())
+
+
+def _omit(sdk: str) -> object:
+    """The SDK's marker that removes a default header (exported at the top in newer releases)."""
+    module = importlib.import_module(sdk)
+    marker = getattr(module, "Omit", None) or importlib.import_module(f"{sdk}._types").Omit
+    return marker()
 
 
 def _without_sdk_auth(
