@@ -247,7 +247,7 @@ class Route:
             sdk = openai.AsyncOpenAI if asynchronous else openai.OpenAI
         kwargs = self._sdk_kwargs(asynchronous, sdk)
         if self.dialect == "azure":
-            own = ("api-key", "Authorization")  # releases differ in which they send
+            own: tuple[str, ...] = ("api-key", "Authorization")  # releases send either
             kwargs.update(
                 azure_endpoint=self.base_url,
                 api_version=self._azure_api_version(),
