@@ -464,10 +464,10 @@ def test_concurrency_limit_and_buffer(tmp_path: Path) -> None:
         stub.behaviour.slow = True
         with route.httpx_client() as client, ThreadPoolExecutor(2) as pool:
             running = [pool.submit(client.post, route.url("chat"), json={}) for _ in range(2)]
+            gate = client._transport._gate  # type: ignore[attr-defined]  # our RouteTransport
             deadline = time.monotonic() + 5
-            while not stub.seen and time.monotonic() < deadline:
-                time.sleep(0.01)
-            time.sleep(0.05)  # let the second request reach the gate and wait there
+            while (not stub.seen or gate.waiting < 1) and time.monotonic() < deadline:
+                time.sleep(0.01)  # until one request runs upstream and the other waits
             with pytest.raises(transport.QueueFullError):
                 client.post(route.url("chat"), json={})  # one running, one waiting: full
             stub.behaviour.hold.set()
