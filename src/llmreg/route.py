@@ -445,9 +445,12 @@ def auth_header(
     if isinstance(parts, str):
         # A snapshot never went through check: refuse here too, evaluating nothing.
         raise RouteError(f"provider {provider.id}: auth_header_format is refused: {parts}")
-    name, sep, value = render_auth_header(parts, secret).partition(":")
-    name, value = name.strip(), value.strip()
-    if not sep or header_problem(name, value):
+    rendered = render_auth_header(parts, secret)
+    name, sep, value = rendered.partition(":")
+    name, value = name.strip(), value.strip(" \t")
+    # A line break at either end of the secret would be stripped away by strip(); a secret that
+    # holds one is refused rather than repaired.
+    if not sep or any(c in rendered for c in "\r\n\0") or header_problem(name, value):
         # The value came from the secret: say what is wrong, not what it holds.
         raise RouteError(
             f"provider {provider.id}: the auth header rendered with secret {secret_name!r} "
