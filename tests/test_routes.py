@@ -475,6 +475,34 @@ def test_concurrency_limit_and_buffer(tmp_path: Path) -> None:
     assert stub.most_active == 1 and len(stub.seen) == 2
 
 
+def test_async_concurrency_limit_and_buffer(tmp_path: Path) -> None:
+    with upstream() as stub:
+        doc = provider(
+            f"http://127.0.0.1:{stub.port}/v1",
+            concurrency_and_buffer_size={"concurrency": 1, "buffer_size": 1},
+        )
+        route = route_for(tmp_path, doc)
+        stub.behaviour.slow = True
+
+        async def scenario() -> list[int]:
+            async with route.async_httpx_client() as client:
+                gate = client._transport._gate  # type: ignore[attr-defined]
+                running = [
+                    asyncio.create_task(client.post(route.url("chat"), json={})) for _ in range(2)
+                ]
+                for _ in range(500):  # until one runs upstream and the other waits
+                    if stub.seen and gate.waiting == 1:
+                        break
+                    await asyncio.sleep(0.01)
+                with pytest.raises(transport.QueueFullError):
+                    await client.post(route.url("chat"), json={})
+                stub.behaviour.hold.set()
+                return [(await task).status_code for task in running]
+
+        assert asyncio.run(scenario()) == [200, 200]
+    assert stub.most_active == 1 and len(stub.seen) == 2
+
+
 # -- dialects and URLs ----------------------------------------------------------------------------
 
 
