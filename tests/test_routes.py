@@ -26,7 +26,7 @@ trustme = pytest.importorskip("trustme")
 
 import llmreg  # noqa: E402
 from _runtime_registry import write_registry  # noqa: E402
-from _servers import proxy, upstream  # noqa: E402
+from _servers import Upstream, proxy, upstream  # noqa: E402
 from llmreg import transport  # noqa: E402
 
 KEY = "sk-route-test-0123456789abcdef"
@@ -454,14 +454,19 @@ def test_the_guard_connects_to_the_address_it_checked(
 # -- concurrency ----------------------------------------------------------------------------------
 
 
+def _one_slot(tmp_path: Path, stub: Upstream) -> llmreg.Route:
+    """A route with one request at a time and one waiting, to a stub that answers slowly."""
+    doc = provider(
+        f"http://127.0.0.1:{stub.port}/v1",
+        concurrency_and_buffer_size={"concurrency": 1, "buffer_size": 1},
+    )
+    stub.behaviour.slow = True
+    return route_for(tmp_path, doc)
+
+
 def test_concurrency_limit_and_buffer(tmp_path: Path) -> None:
     with upstream() as stub:
-        doc = provider(
-            f"http://127.0.0.1:{stub.port}/v1",
-            concurrency_and_buffer_size={"concurrency": 1, "buffer_size": 1},
-        )
-        route = route_for(tmp_path, doc)
-        stub.behaviour.slow = True
+        route = _one_slot(tmp_path, stub)
         with route.httpx_client() as client, ThreadPoolExecutor(2) as pool:
             running = [pool.submit(client.post, route.url("chat"), json={}) for _ in range(2)]
             gate = client._transport._gate  # type: ignore[attr-defined]  # our RouteTransport
@@ -477,12 +482,7 @@ def test_concurrency_limit_and_buffer(tmp_path: Path) -> None:
 
 def test_async_concurrency_limit_and_buffer(tmp_path: Path) -> None:
     with upstream() as stub:
-        doc = provider(
-            f"http://127.0.0.1:{stub.port}/v1",
-            concurrency_and_buffer_size={"concurrency": 1, "buffer_size": 1},
-        )
-        route = route_for(tmp_path, doc)
-        stub.behaviour.slow = True
+        route = _one_slot(tmp_path, stub)
 
         async def scenario() -> list[int]:
             async with route.async_httpx_client() as client:
