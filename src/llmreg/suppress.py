@@ -38,7 +38,9 @@ def _line_texts(file: str) -> list[str] | None:
         raw = Path(file).read_bytes()
     except OSError:
         return None
-    return raw.replace(b"\x00", b"").decode("utf-8", errors="replace").splitlines()
+    from llmreg.source import split_lines  # lines as findings count them: not str.splitlines
+
+    return split_lines(raw.replace(b"\x00", b"").decode("utf-8", errors="replace"))
 
 
 def _suppressions(line: str) -> tuple[set[str], list[tuple[int, str]]]:
