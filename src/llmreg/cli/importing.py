@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from llmreg.interop import IMPORTABLE
+from llmreg.interop import IMPORTABLE, SYSTEMS
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -156,8 +156,9 @@ def _missing_models(
             if entity.lower() in have:
                 continue
             workspace, name = entity.split("/")
-            folder = registry / workspace / SUBFOLDER["Model"]
-            if any((folder / f"{name}{ext}").exists() for ext in (".yaml", ".yml")):
+            if same_definition(
+                registry, PurePosixPath(workspace, SUBFOLDER["Model"], f"{name}.yaml")
+            ):
                 continue
             have.add(entity.lower())
             model = {"kind": "Model", "workspace": workspace, "name": name}
@@ -221,6 +222,8 @@ def command(
 
     payload = read_json(file)
     planned = _plan(system, file, payload, workspace, name, registry, not no_models)
+    if not planned:
+        raise fail(f"nothing to import: {file} holds no {SYSTEMS[system].title}")
     failed = False
     for item in planned:
         staged = check_bytes(
@@ -232,16 +235,18 @@ def command(
     if failed:
         click.echo("llmreg: nothing written: a definition would not pass the check (see above)")
         raise click.exceptions.Exit(EXIT_FINDINGS)
-    existing = [item.target for item in planned if item.target.exists()]
-    if existing and not force:
-        for target in existing:
-            click.echo(f"llmreg: {target} already exists", err=True)
+    existing = [(item, same_definition(registry, item.rel)) for item in planned]
+    if any(found for _, found in existing) and not force:
+        for _, found in existing:
+            for path in found:
+                click.echo(f"llmreg: {path} already exists", err=True)
         click.echo("llmreg: nothing written; --force overwrites", err=True)
         raise click.exceptions.Exit(EXIT_FINDINGS)
     verb = "would write" if dry_run else "wrote"
-    for item in planned:
+    for item, found in existing:
         if not dry_run:
             _write(item, force)
+        _remove_replaced(item, found, dry_run)
         click.echo(f"{verb} {item.target}")
         for line in item.notes:
             click.echo(f"note: {line}")
@@ -254,6 +259,47 @@ def command(
         click.echo("llmreg: written, but the registry check reports errors (see above)")
         raise click.exceptions.Exit(EXIT_FINDINGS)
     return 0
+
+
+def same_definition(registry: Path, rel: PurePosixPath) -> list[Path]:
+    """The files of ``registry`` holding the definition at ``rel``: ids are unique ignoring case
+    (as the checker counts them) and a definition may be ``.yaml`` or ``.yml``."""
+    workspace, folder, filename = rel.parts
+    stem = filename.rsplit(".", 1)[0].lower()
+    found: list[Path] = []
+    for ws in _children(registry, workspace):
+        for sub in _children(ws, folder):
+            found += [
+                p
+                for p in _entries(sub)
+                if p.suffix.lower() in (".yaml", ".yml") and p.stem.lower() == stem
+            ]
+    return sorted(found)
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
+        return []
+
+
+def _children(folder: Path, name: str) -> list[Path]:
+    return [p for p in _entries(folder) if p.name.lower() == name.lower() and p.is_dir()]
+
+
+def _remove_replaced(item: _Planned, found: list[Path], dry_run: bool) -> None:
+    """With --force the import replaces the definition: other files of the same id go, else the
+    registry would hold the id twice."""
+    for path in found:
+        if path == item.target:
+            continue
+        try:
+            if not dry_run:
+                path.unlink()
+        except OSError as exc:
+            raise fail(f"cannot remove {path}: {exc.strerror or exc}") from None
+        click.echo(f"{'would remove' if dry_run else 'removed'} {path} (the same id)")
 
 
 def _write(item: _Planned, force: bool) -> None:

@@ -30,12 +30,22 @@ SUBFOLDER = {"Provider": "providers", "Model": "models"}
 
 
 def shown(value: Any) -> str:
-    """A payload value for a message: JSON, with anything secret-shaped redacted."""
+    """A payload value for a message: JSON, with anything secret-shaped redacted, on one line.
+
+    JSON escapes only ASCII controls: NEL, U+2028/9 (line breaks to editors and terminals), C1
+    controls (terminal escapes) and bidi overrides (reordered text) are escaped here too.
+    """
     import json
 
     if isinstance(value, str):
-        return json.dumps(secrets.redact(value), ensure_ascii=False)
-    return secrets.redact(json.dumps(value, ensure_ascii=False))
+        text = json.dumps(secrets.redact(value), ensure_ascii=False)
+    else:
+        text = secrets.redact(json.dumps(value, ensure_ascii=False))
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+# C1 controls, line and paragraph separators, and the format characters that reorder text
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 def check_identifier(value: Any, what: str) -> str:

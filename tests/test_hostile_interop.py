@@ -1,0 +1,209 @@
+"""The landed import, export and diff commands tried as a new user and as a hostile one would.
+
+Each test is a case that went wrong when probed: the command must give one clear line with the
+documented exit code, write nothing it should not, and leave a registry that checks clean.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import llmreg
+from llmreg.changes import MAX_VALUE, compare, to_markdown
+from llmreg.check import run_check
+from llmreg.cli import cli
+from llmreg.models import Model, Provider
+from llmreg.registry import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "providers.d"
+SYSTEMS = ["bifrost", "nemo", "labelstudio", "openwebui"]
+PROVIDER = "kind: Provider\nworkspace: {ws}\nname: {name}\nprovider_type: nim\nhost_url: {url}\n"
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def hashes(registry: Path) -> dict[str, str]:
+    return {d.id: d.config_hash for d in llmreg.load(registry).definitions()}
+
+
+# -- whole configurations, out and back in ------------------------------------------------------
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_exported_configuration_imports_clean_and_is_a_fixpoint(
+    system: str, tmp_path: Path
+) -> None:
+    """Export the bundled registry, import the file as it is into an empty registry: it checks
+    clean; a second trip through the system changes no config_hash (what the system cannot
+    express was lost on the first trip, nothing more on the next)."""
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    assert run("export", system, "--registry", str(BUNDLED), "--out", str(first)).exit_code == 0
+    imported = run("import", system, str(first), "--registry", str(tmp_path / "one"))
+    assert imported.exit_code == 0, imported.output
+    assert run_check([], tmp_path / "one").ok
+    again = run("export", system, "--registry", str(tmp_path / "one"), "--out", str(second))
+    assert again.exit_code == 0, again.output
+    assert run("import", system, str(second), "--registry", str(tmp_path / "two")).exit_code == 0
+    assert hashes(tmp_path / "one") == hashes(tmp_path / "two")
+
+
+def test_nemo_create_body_with_enabled_models_imports_clean(tmp_path: Path) -> None:
+    # a create body has no served_models (the status call sets them): enabling a model among
+    # none cannot pass the check, so the enabled list is dropped with a note
+    source = tmp_path / "p.json"
+    source.write_text(
+        json.dumps({"name": "p", "host_url": "https://a.example.com/v1", "enabled_models": ["m"]})
+    )
+    result = run("import", "nemo", str(source), "--registry", str(tmp_path / "reg"))
+    assert result.exit_code == 0, result.output
+    assert "enabled_models dropped" in result.output
+    assert "enabled_models" not in (tmp_path / "reg/default/providers/p.yaml").read_text()
+
+
+@pytest.mark.parametrize("source", SYSTEMS)
+@pytest.mark.parametrize("target", SYSTEMS)
+def test_a_file_of_another_system_is_one_line_and_writes_nothing(
+    source: str, target: str, tmp_path: Path
+) -> None:
+    if source == target:
+        return
+    out = tmp_path / "other.json"
+    assert run("export", source, "--registry", str(BUNDLED), "--out", str(out)).exit_code == 0
+    result = run("import", target, str(out), "--registry", str(tmp_path / "reg"))
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and result.output.startswith("llmreg: cannot import")
+    assert files_under(tmp_path / "reg") == []
+
+
+@pytest.mark.parametrize(
+    ("system", "text"),
+    [
+        ("nemo", "[]"),
+        ("nemo", '{"data": []}'),
+        ("bifrost", '{"providers": {}}'),
+        ("labelstudio", '{"results": []}'),
+        ("openwebui", '{"models": []}'),
+    ],
+)
+def test_nothing_to_import_is_one_line(system: str, text: str, tmp_path: Path) -> None:
+    # was: "<registry>:1:1: read-error cannot read the folder", exit 1
+    source = tmp_path / "empty.json"
+    source.write_text(text)
+    result = run("import", system, str(source), "--registry", str(tmp_path / "reg"))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("llmreg: nothing to import: ")
+    assert result.output.count("\n") == 1
+    assert not (tmp_path / "reg").exists()
+
+
+# -- ids that differ only in case, and .yml files ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "existing",
+    ["Default/providers/Foo.yaml", "default/providers/foo.yml", "default/providers/FOO.yml"],
+)
+def test_import_over_the_same_id_in_another_spelling(existing: str, tmp_path: Path) -> None:
+    """ids are unique ignoring case and a definition may be .yml: the import must see them as
+    the file it would overwrite, else the registry holds the id twice (was: exit 0)."""
+    registry = tmp_path / "reg"
+    old = registry / existing
+    old.parent.mkdir(parents=True)
+    workspace, _, filename = existing.split("/")
+    old.write_text(
+        PROVIDER.format(ws=workspace, name=filename.split(".")[0], url="https://a.example.com/v1")
+    )
+    source = tmp_path / "foo.json"
+    source.write_text(json.dumps({"name": "foo", "host_url": "https://b.example.com/v1"}))
+    before = {p: p.read_bytes() for p in files_under(registry)}
+
+    refused = run("import", "nemo", str(source), "--registry", str(registry))
+    assert refused.exit_code == 1, refused.output
+    assert f"{old} already exists" in refused.output
+    dry = run("import", "nemo", str(source), "--registry", str(registry), "--force", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert f"would remove {old}" in dry.output
+    assert {p: p.read_bytes() for p in files_under(registry)} == before
+
+    forced = run("import", "nemo", str(source), "--registry", str(registry), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert files_under(registry) == [registry / "default/providers/foo.yaml"]
+    assert run_check([], registry).ok
+    assert llmreg.load(registry).provider("default/foo").host_url == "https://b.example.com/v1"
+
+
+def test_no_minimal_model_over_a_model_spelled_otherwise(tmp_path: Path) -> None:
+    # the served id differs from the defined one only in case: writing a minimal model would
+    # add a duplicate id (was); the check says which one was meant instead
+    registry = tmp_path / "reg"
+    model = registry / "Default/models/GPT.yml"
+    model.parent.mkdir(parents=True)
+    model.write_text("kind: Model\nworkspace: Default\nname: GPT\n")
+    source = tmp_path / "p.json"
+    served = [{"model_entity_id": "default/gpt", "served_model_name": "gpt"}]
+    source.write_text(
+        json.dumps({"name": "p", "host_url": "https://a.example.com/v1", "served_models": served})
+    )
+    result = run("import", "nemo", str(source), "--registry", str(registry))
+    assert result.exit_code == 1, result.output
+    assert "minimal model" not in result.output
+    assert "did you mean 'Default/GPT'?" in result.output
+    assert files_under(registry) == [model, registry / "default/providers/p.yaml"]
+
+
+# -- messages stay one line ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\u0085", "\u2028", "\u2029", "\u202e", "\x9b"])
+def test_a_hostile_name_is_escaped_in_the_message(char: str, tmp_path: Path) -> None:
+    source = tmp_path / "p.json"
+    source.write_text(json.dumps({"name": f"a{char}b", "host_url": "https://a.example.com/v1"}))
+    result = run("import", "nemo", str(source), "--registry", str(tmp_path / "reg"))
+    assert result.exit_code == 2, result.output
+    assert char not in result.output
+    assert f'"a\\u{ord(char):04x}b"' in result.output
+    assert files_under(tmp_path / "reg") == []
+
+
+# -- the markdown diff --------------------------------------------------------------------------
+
+
+def test_very_long_values_are_shortened_in_the_markdown() -> None:
+    # a host URL may be 2,048 characters, capabilities are many: each added or removed
+    # definition's line stays short (the JSON files have the whole value)
+    url = "https://a.example.com/" + "<b>x</b>|`y`" * 160
+    capabilities = {f"c{i:03}_" + "c" * 55: True for i in range(100)}
+    provider = Provider.model_validate(
+        {
+            "kind": "Provider",
+            "workspace": "w",
+            "name": "p",
+            "provider_type": "openai",
+            "host_url": url,
+        }
+    )
+    model = Model.model_validate(
+        {
+            "kind": "Model",
+            "workspace": "w",
+            "name": "m",
+            "meta": {"capabilities": capabilities},
+        }
+    )
+    full = Registry([provider], [model])
+    for old, new in ((Registry([], []), full), (full, Registry([], []))):
+        text = to_markdown(compare(old, new), "a", "b")
+        assert max(len(line) for line in text.splitlines()) < MAX_VALUE + 200
+        assert "characters)" in text
