@@ -207,3 +207,19 @@ def test_very_long_values_are_shortened_in_the_markdown() -> None:
         text = to_markdown(compare(old, new), "a", "b")
         assert max(len(line) for line in text.splitlines()) < MAX_VALUE + 200
         assert "characters)" in text
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_each_bundled_definition_alone_imports_clean(system: str, tmp_path: Path) -> None:
+    """A new user's first try: one definition exported, imported into an empty registry. The
+    models it refers to (served, or its base: was an unresolved-reference) come as minimal
+    models, so the registry checks clean."""
+    kind = "models" if system == "openwebui" else "providers"
+    for index, path in enumerate(sorted(BUNDLED.glob(f"*/{kind}/*.yaml"))):
+        ident = f"{path.parent.parent.name}/{path.stem}"
+        out, registry = tmp_path / f"{index}.json", tmp_path / str(index)
+        exported = run("export", system, ident, "--registry", str(BUNDLED), "--out", str(out))
+        assert exported.exit_code == 0, (ident, exported.output)
+        imported = run("import", system, str(out), "--registry", str(registry))
+        assert imported.exit_code == 0, (ident, imported.output)
+        assert run_check([], registry).ok, ident

@@ -136,7 +136,8 @@ def _plan(
 def _missing_models(
     documents: list[tuple[dict[str, Any], list[str]]], registry: Path
 ) -> list[tuple[dict[str, Any], list[str]]]:
-    """Minimal Model definitions for served models neither in the import nor in the registry."""
+    """Minimal Model definitions for the models the import refers to (served models, base
+    models) that are neither in the import nor in the registry."""
     from llmreg.interop._common import SUBFOLDER
     from llmreg.models import ENTITY_ID_PATTERN
 
@@ -147,31 +148,30 @@ def _missing_models(
         if d["kind"] == "Model"
     }
     out: list[tuple[dict[str, Any], list[str]]] = []
+    for entity, why in _referred_models(documents):
+        # an id the schema refuses is the referrer's check finding, not a model to write
+        if not isinstance(entity, str) or not re.match(ENTITY_ID_PATTERN, entity):
+            continue
+        if entity.lower() in have:
+            continue
+        workspace, name = entity.split("/")
+        if same_definition(registry, PurePosixPath(workspace, SUBFOLDER["Model"], f"{name}.yaml")):
+            continue
+        have.add(entity.lower())
+        model = {"kind": "Model", "workspace": workspace, "name": name}
+        out.append((model, [f"minimal model {entity}: {why} and not defined yet; describe it"]))
+    return out
+
+
+def _referred_models(documents: list[tuple[dict[str, Any], list[str]]]) -> list[tuple[Any, str]]:
+    referred: list[tuple[Any, str]] = []
     for document, _ in documents:
         for served in document.get("served_models") or []:
-            entity = served.get("model_entity_id") if isinstance(served, dict) else None
-            # an id the schema refuses is the provider's check finding, not a model to write
-            if not isinstance(entity, str) or not re.match(ENTITY_ID_PATTERN, entity):
-                continue
-            if entity.lower() in have:
-                continue
-            workspace, name = entity.split("/")
-            if same_definition(
-                registry, PurePosixPath(workspace, SUBFOLDER["Model"], f"{name}.yaml")
-            ):
-                continue
-            have.add(entity.lower())
-            model = {"kind": "Model", "workspace": workspace, "name": name}
-            out.append(
-                (
-                    model,
-                    [
-                        f"minimal model {entity}: served by {document['name']} and not "
-                        "defined yet; describe it"
-                    ],
-                )
-            )
-    return out
+            if isinstance(served, dict):
+                referred.append((served.get("model_entity_id"), f"served by {document['name']}"))
+        if document["kind"] == "Model" and "base_model_id" in document:
+            referred.append((document["base_model_id"], f"the base of {document['name']}"))
+    return referred
 
 
 @click.command("import")
@@ -198,7 +198,7 @@ def _missing_models(
 @click.option(
     "--no-models",
     is_flag=True,
-    help="Do not write minimal model definitions for served models that are not defined.",
+    help="Do not write minimal model definitions for served or base models that are not defined.",
 )
 def command(
     system: str,
@@ -213,10 +213,12 @@ def command(
     """Import FILE (SYSTEM's JSON: one object, a list, or the system's whole configuration).
 
     One definition file is written per object, plus a minimal model definition for each served
-    model not defined yet (unless --no-models). Server-observed fields are dropped and secrets
-    are never written: the notes printed say what was dropped, converted or must be set by hand.
-    Nothing is written when any object cannot be converted (exit 2), would not pass 'llmreg
-    check' (exit 1), or would overwrite a file without --force (exit 1, the files listed).
+    or base model not defined yet (unless --no-models). Server-observed fields are dropped and
+    secrets are never written: the notes printed say what was dropped, converted or must be set
+    by hand.
+    Nothing is written when any object cannot be converted or there is none (exit 2), would not
+    pass 'llmreg check' (exit 1), or would overwrite a file of the same id (ignoring case, .yml
+    too) without --force (exit 1, the files listed; --force replaces them).
     """
     from llmreg.check import FileResult, check_bytes, run_check
 
