@@ -223,3 +223,57 @@ def test_each_bundled_definition_alone_imports_clean(system: str, tmp_path: Path
         imported = run("import", system, str(out), "--registry", str(registry))
         assert imported.exit_code == 0, (ident, imported.output)
         assert run_check([], registry).ok, ident
+
+
+# -- nothing written outside the registry -------------------------------------------------------
+
+
+def nemo_payload(tmp_path: Path) -> Path:
+    source = tmp_path / "p.json"
+    source.write_text(json.dumps({"name": "p", "host_url": "https://a.example.com/v1"}))
+    return source
+
+
+@pytest.mark.parametrize(
+    ("link", "points_to"),
+    [("default", "../outside"), ("default/providers", "../../outside"), ("w", "../nowhere")],
+)
+def test_import_never_writes_through_a_link_out_of_the_registry(
+    link: str, points_to: str, tmp_path: Path
+) -> None:
+    # a registry from a pull request may hold such a link; the import followed it (exit 0)
+    registry, outside = tmp_path / "reg", tmp_path / "outside"
+    outside.mkdir()
+    (registry / link).parent.mkdir(parents=True, exist_ok=True)
+    (registry / link).symlink_to(points_to)
+    workspace = link.split("/")[0]
+    args = ["import", "nemo", str(nemo_payload(tmp_path)), "--registry", str(registry)]
+    result = run(*args, "--workspace", workspace)
+    assert result.exit_code == 2, result.output
+    assert "links out of the registry" in result.output and result.output.count("\n") == 1
+    assert files_under(outside) == [] and not (tmp_path / "nowhere").exists()
+
+
+def test_import_follows_a_link_inside_the_registry(tmp_path: Path) -> None:
+    # the Kubernetes ConfigMap layout: default -> ..data/default
+    registry = tmp_path / "reg"
+    (registry / "..data/default").mkdir(parents=True)
+    (registry / "default").symlink_to("..data/default")
+    result = run("import", "nemo", str(nemo_payload(tmp_path)), "--registry", str(registry))
+    assert result.exit_code == 0, result.output
+    assert (registry / "..data/default/providers/p.yaml").is_file()
+
+
+def test_force_never_writes_through_a_planted_temporary_file(tmp_path: Path) -> None:
+    # --force wrote its temporary file at a fixed name, following a link planted there
+    registry, victim = tmp_path / "reg", tmp_path / "victim"
+    folder = registry / "default/providers"
+    folder.mkdir(parents=True)
+    (folder / "p.yaml").write_text(PROVIDER.format(ws="default", name="p", url="https://x.example"))
+    victim.write_text("untouched")
+    (folder / ".p.yaml.llmreg-import").symlink_to(victim)
+    args = ["import", "nemo", str(nemo_payload(tmp_path)), "--registry", str(registry), "--force"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert victim.read_text() == "untouched"
+    assert "https://a.example.com/v1" in (folder / "p.yaml").read_text()

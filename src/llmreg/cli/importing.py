@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -130,7 +131,23 @@ def _plan(
         other = seen.setdefault(str(item.rel).lower(), item.target)
         if other is not item.target:
             raise fail(f"cannot import {file}: two definitions would both be {item.rel}")
+        if not _inside(registry, item.target):
+            raise fail(
+                f"cannot import {file}: {item.target.parent} links out of the registry {registry}"
+            )
     return planned
+
+
+def _inside(registry: Path, target: Path) -> bool:
+    """Whether writing ``target`` stays in ``registry``: a folder of the registry may be a
+    symlink (followed, as a ConfigMap's ``..data`` links are) but not one that leads out."""
+    folder = target.parent
+    while not os.path.lexists(folder):
+        if folder == registry:
+            return True  # all of it is made new by the import
+        folder = folder.parent
+    # a dangling link resolves to where it points, so it is judged by that too
+    return folder.resolve().is_relative_to(registry.resolve())
 
 
 def _missing_models(
@@ -308,9 +325,15 @@ def _write(item: _Planned, force: bool) -> None:
     try:
         item.target.parent.mkdir(parents=True, exist_ok=True)
         if force:
-            temp = item.target.with_name(f".{item.target.name}.llmreg-import")
-            temp.write_bytes(item.content)
-            os.replace(temp, item.target)
+            # a new file of a name no one could have planted (a link there is not followed)
+            fd, temp = tempfile.mkstemp(prefix=f".{item.target.name}.", dir=item.target.parent)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(item.content)
+                os.replace(temp, item.target)
+            except BaseException:
+                os.unlink(temp)
+                raise
         else:
             with item.target.open("xb") as out:
                 out.write(item.content)
