@@ -277,3 +277,37 @@ def test_force_never_writes_through_a_planted_temporary_file(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert victim.read_text() == "untouched"
     assert "https://a.example.com/v1" in (folder / "p.yaml").read_text()
+
+
+# -- options and registries a new user gets wrong -----------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--workspace", "--name"])
+def test_an_empty_option_is_refused(option: str, tmp_path: Path) -> None:
+    # was: silently the payload's own (or default) name
+    args = ["import", "nemo", str(nemo_payload(tmp_path)), "--registry", str(tmp_path / "r")]
+    result = run(*args, option, "")
+    assert result.exit_code == 2 and f"{option} is empty" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("ident", [None, "default/openai"])
+def test_export_from_a_missing_or_empty_registry_is_exit_2(
+    ident: str | None, tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty/notes.txt").write_text("not a definition")
+    for registry, message in (
+        (tmp_path / "missing", "is not a directory"),
+        (tmp_path / "empty", ""),
+    ):
+        args = ["export", "nemo", *([ident] if ident else []), "--registry", str(registry)]
+        result = run(*args)
+        if ident and registry.is_dir():
+            # one definition asked for: it is not there
+            assert result.exit_code == 1 and "no provider 'default/openai'" in result.output
+            continue
+        # was: exit 1 "no provider" for a missing folder; an empty '{"providers": {}}' exit 0
+        assert result.exit_code == 2, result.output
+        assert result.output.count("\n") == 1
+        assert (message or "is not a registry") in result.output

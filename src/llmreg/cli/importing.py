@@ -239,6 +239,9 @@ def command(
     """
     from llmreg.check import FileResult, check_bytes, run_check
 
+    for option, value in (("--workspace", workspace), ("--name", name)):
+        if value == "":
+            raise click.UsageError(f"{option} is empty")
     payload = read_json(file)
     planned = _plan(system, file, payload, workspace, name, registry, not no_models)
     if not planned:
