@@ -311,3 +311,25 @@ def test_export_from_a_missing_or_empty_registry_is_exit_2(
         assert result.exit_code == 2, result.output
         assert result.output.count("\n") == 1
         assert (message or "is not a registry") in result.output
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("NaN", "NaN is not a JSON number"),
+        ("-Infinity", "-Infinity is not a JSON number"),
+        ("1e400", "the number 1e400 is too large for a double"),
+        ("9" * 5000, "a number of 5000 digits is too large"),
+    ],
+)
+def test_numbers_json_cannot_hold_are_refused(number: str, message: str, tmp_path: Path) -> None:
+    # were written as null (NaN, Infinity, 1e400) or an internal error, exit 3 (5,000 digits)
+    source = tmp_path / "p.json"
+    source.write_text(
+        '{"name": "p", "host_url": "https://a.example.com/v1", '
+        f'"default_extra_body": {{"t": {number}}}}}'
+    )
+    result = run("import", "nemo", str(source), "--registry", str(tmp_path / "r"))
+    assert result.exit_code == 2, result.output
+    assert result.output == f"llmreg: {source} is not valid JSON: {message}\n"
+    assert not (tmp_path / "r").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -54,15 +55,45 @@ def read_bounded(path: Path, limit: int = MAX_IMPORT_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+class _BadNumber(ValueError):
+    pass
+
+
+def _constant(name: str) -> Any:
+    raise _BadNumber(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"the number {text[:40]} is too large for a double")
+    return value
+
+
+def _int(text: str) -> int:
+    # Python refuses longer integer strings (a ValueError deep in the parser)
+    if len(text) > 4000:
+        raise _BadNumber(f"a number of {len(text)} digits is too large")
+    return int(text)
+
+
 def read_json(path: Path) -> Any:
-    """The JSON value of a file; a one-line error and exit 2 when it cannot be had."""
+    """The JSON value of a file; a one-line error and exit 2 when it cannot be had.
+
+    NaN, Infinity and numbers beyond a double are refused: Python's reader takes them, and they
+    would be written as null, a value the file never held.
+    """
     raw = read_bounded(path)
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return json.loads(
+            raw.decode("utf-8-sig"), parse_constant=_constant, parse_float=_float, parse_int=_int
+        )
     except UnicodeDecodeError:
         message = f"{path} is not UTF-8 text"
     except json.JSONDecodeError as exc:
         message = f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except _BadNumber as exc:
+        message = f"{path} is not valid JSON: {exc}"
     except RecursionError:
         message = f"{path} is nested too deeply to read as JSON"
     raise fail(message)
