@@ -333,3 +333,32 @@ def test_numbers_json_cannot_hold_are_refused(number: str, message: str, tmp_pat
     assert result.exit_code == 2, result.output
     assert result.output == f"llmreg: {source} is not valid JSON: {message}\n"
     assert not (tmp_path / "r").exists()
+
+
+def nested(depth: int, opener: str = '{"a": ', closer: str = "}") -> str:
+    return opener * depth + "1" + closer * depth
+
+
+@pytest.mark.parametrize("body", [nested(500), nested(900), '{"a": ' + nested(900, "[", "]") + "}"])
+def test_json_deeper_than_a_definition_is_one_line(body: str, tmp_path: Path) -> None:
+    # JSON reads up to about 990 levels; the converters and the YAML writer recursed on it and
+    # stopped with an internal error (exit 3)
+    source = tmp_path / "p.json"
+    source.write_text(
+        f'{{"name": "p", "host_url": "https://a.example.com/v1", "default_extra_body": {body}}}'
+    )
+    result = run("import", "nemo", str(source), "--registry", str(tmp_path / "r"))
+    assert result.exit_code == 2, result.output
+    assert result.output == f"llmreg: {source} nests deeper than a definition may (64 levels)\n"
+    assert not (tmp_path / "r").exists()
+
+
+def test_json_as_deep_as_a_definition_may_be_imports(tmp_path: Path) -> None:
+    source = tmp_path / "config.json"
+    body = nested(60)
+    provider = (
+        f'{{"keys": [], "network_config": {{"base_url": "https://a.example.com"}}, "x": {body}}}'
+    )
+    source.write_text(f'{{"providers": {{"openai": {provider}}}}}')
+    result = run("import", "bifrost", str(source), "--registry", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output

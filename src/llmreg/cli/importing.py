@@ -77,15 +77,34 @@ def _int(text: str) -> int:
     return int(text)
 
 
+# The levels a whole configuration adds around a definition ({"providers": {id: ...}}); a
+# payload deeper than a definition may nest plus these cannot become one, and the converters and
+# the YAML writer recurse, so it is refused before them.
+WRAPPER_DEPTH = 8
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            stack += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
+    return False
+
+
 def read_json(path: Path) -> Any:
     """The JSON value of a file; a one-line error and exit 2 when it cannot be had.
 
     NaN, Infinity and numbers beyond a double are refused: Python's reader takes them, and they
     would be written as null, a value the file never held.
     """
+    from llmreg.source import DEFAULT_LIMITS
+
     raw = read_bounded(path)
     try:
-        return json.loads(
+        value = json.loads(
             raw.decode("utf-8-sig"), parse_constant=_constant, parse_float=_float, parse_int=_int
         )
     except UnicodeDecodeError:
@@ -96,6 +115,10 @@ def read_json(path: Path) -> Any:
         message = f"{path} is not valid JSON: {exc}"
     except RecursionError:
         message = f"{path} is nested too deeply to read as JSON"
+    else:
+        if not _deeper_than(value, DEFAULT_LIMITS.max_depth + WRAPPER_DEPTH):
+            return value
+        message = f"{path} nests deeper than a definition may ({DEFAULT_LIMITS.max_depth} levels)"
     raise fail(message)
 
 
