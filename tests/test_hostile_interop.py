@@ -362,3 +362,26 @@ def test_json_as_deep_as_a_definition_may_be_imports(tmp_path: Path) -> None:
     source.write_text(f'{{"providers": {{"openai": {provider}}}}}')
     result = run("import", "bifrost", str(source), "--registry", str(tmp_path / "r"))
     assert result.exit_code == 0, result.output
+
+
+def test_the_registry_is_listed_once_not_once_per_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a scan per definition made importing 3,000 providers over 3,000 take half a minute
+    payload = [{"name": f"p{i}", "host_url": "https://a.example.com/v1"} for i in range(40)]
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps(payload))
+    registry = tmp_path / "reg"
+    assert run("import", "nemo", str(source), "--registry", str(registry)).exit_code == 0
+    listed: list[Path] = []
+    iterdir = Path.iterdir
+
+    def counting(self: Path) -> Any:
+        listed.append(self)
+        return iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", counting)
+    result = run("import", "nemo", str(source), "--registry", str(registry), "--force")
+    assert result.exit_code == 0, result.output
+    # the registry, its workspace and its providers folder: by the import, then by the check
+    assert len([p for p in listed if p == registry / "default/providers"]) <= 2

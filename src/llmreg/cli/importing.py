@@ -144,6 +144,7 @@ def _plan(
     workspace: str | None,
     name: str | None,
     registry: Path,
+    known: Existing,
     with_models: bool,
 ) -> list[_Planned]:
     """Every file the import would write, converted and rendered; nothing is written here."""
@@ -163,7 +164,7 @@ def _plan(
             except InteropError as exc:
                 raise InteropError(f"{where}{exc}") from None
         if with_models:
-            documents += _missing_models(documents, registry)
+            documents += _missing_models(documents, known)
         planned: list[_Planned] = []
         for document, notes in documents:
             target = definition_path(
@@ -205,7 +206,7 @@ def _inside(registry: Path, target: Path) -> bool:
 
 
 def _missing_models(
-    documents: list[tuple[dict[str, Any], list[str]]], registry: Path
+    documents: list[tuple[dict[str, Any], list[str]]], existing: Existing
 ) -> list[tuple[dict[str, Any], list[str]]]:
     """Minimal Model definitions for the models the import refers to (served models, base
     models) that are neither in the import nor in the registry."""
@@ -226,7 +227,7 @@ def _missing_models(
         if entity.lower() in have:
             continue
         workspace, name = entity.split("/")
-        if same_definition(registry, PurePosixPath(workspace, SUBFOLDER["Model"], f"{name}.yaml")):
+        if existing.of(PurePosixPath(workspace, SUBFOLDER["Model"], f"{name}.yaml")):
             continue
         have.add(entity.lower())
         model = {"kind": "Model", "workspace": workspace, "name": name}
@@ -297,7 +298,8 @@ def command(
         if value == "":
             raise click.UsageError(f"{option} is empty")
     payload = read_json(file)
-    planned = _plan(system, file, payload, workspace, name, registry, not no_models)
+    known = Existing(registry)
+    planned = _plan(system, file, payload, workspace, name, registry, known, not no_models)
     if not planned:
         raise fail(f"nothing to import: {file} holds no {SYSTEMS[system].title}")
     failed = False
@@ -311,7 +313,7 @@ def command(
     if failed:
         click.echo("llmreg: nothing written: a definition would not pass the check (see above)")
         raise click.exceptions.Exit(EXIT_FINDINGS)
-    existing = [(item, same_definition(registry, item.rel)) for item in planned]
+    existing = [(item, known.of(item.rel)) for item in planned]
     if any(found for _, found in existing) and not force:
         for _, found in existing:
             for path in found:
@@ -337,20 +339,25 @@ def command(
     return 0
 
 
-def same_definition(registry: Path, rel: PurePosixPath) -> list[Path]:
-    """The files of ``registry`` holding the definition at ``rel``: ids are unique ignoring case
-    (as the checker counts them) and a definition may be ``.yaml`` or ``.yml``."""
-    workspace, folder, filename = rel.parts
-    stem = filename.rsplit(".", 1)[0].lower()
-    found: list[Path] = []
-    for ws in _children(registry, workspace):
-        for sub in _children(ws, folder):
-            found += [
-                p
-                for p in _entries(sub)
-                if p.suffix.lower() in (".yaml", ".yml") and p.stem.lower() == stem
-            ]
-    return sorted(found)
+class Existing:
+    """The definition files of a registry by id: ids are unique ignoring case (as the checker
+    counts them) and a definition may be ``.yaml`` or ``.yml``. Listed once, looked up per
+    definition (a scan per definition made importing 3,000 over 3,000 take half a minute)."""
+
+    def __init__(self, registry: Path) -> None:
+        self._files: dict[tuple[str, str, str], list[Path]] = {}
+        for workspace in _entries(registry):
+            for folder in _entries(workspace):
+                for path in _entries(folder):
+                    if path.suffix.lower() in (".yaml", ".yml"):
+                        key = (workspace.name.lower(), folder.name.lower(), path.stem.lower())
+                        self._files.setdefault(key, []).append(path)
+
+    def of(self, rel: PurePosixPath) -> list[Path]:
+        """The files holding the definition that belongs at ``rel``."""
+        workspace, folder, filename = rel.parts
+        stem = filename.rsplit(".", 1)[0]
+        return sorted(self._files.get((workspace.lower(), folder.lower(), stem.lower()), []))
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -358,10 +365,6 @@ def _entries(folder: Path) -> list[Path]:
         return list(folder.iterdir()) if folder.is_dir() else []
     except OSError:
         return []
-
-
-def _children(folder: Path, name: str) -> list[Path]:
-    return [p for p in _entries(folder) if p.name.lower() == name.lower() and p.is_dir()]
 
 
 def _remove_replaced(item: _Planned, found: list[Path], dry_run: bool) -> None:
