@@ -287,10 +287,9 @@ def command(
     One definition file is written per object, plus a minimal model definition for each served
     or base model not defined yet (unless --no-models). Server-observed fields are dropped and
     secrets are never written: the notes printed say what was dropped, converted or must be set
-    by hand.
-    Nothing is written when any object cannot be converted or there is none (exit 2), would not
-    pass 'llmreg check' (exit 1), or would overwrite a file of the same id (ignoring case, .yml
-    too) without --force (exit 1, the files listed; --force replaces them).
+    by hand. Nothing is written when any object cannot be converted or there is none (exit 2),
+    would not pass 'llmreg check' (exit 1), or would overwrite a file of the same id (ignoring
+    case, .yml too) without --force (exit 1, the files listed; --force replaces them).
     """
     from llmreg.check import FileResult, check_bytes, run_check
 
