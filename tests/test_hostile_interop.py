@@ -385,3 +385,45 @@ def test_the_registry_is_listed_once_not_once_per_definition(
     assert result.exit_code == 0, result.output
     # the registry, its workspace and its providers folder: by the import, then by the check
     assert len([p for p in listed if p == registry / "default/providers"]) <= 2
+
+
+KEY = "sk-proj-" + "Z" * 40
+
+
+@pytest.mark.parametrize(
+    ("system", "payload"),
+    [
+        ("nemo", {"name": "p", "host_url": "https://a.example.com/v1", KEY: 1, "a\u2028b": 2}),
+        ("bifrost", {"providers": {"openai": {"keys": [], KEY: 1, "network_config": {KEY: 1}}}}),
+        ("labelstudio", {"provider": "OpenAI", KEY: 1}),
+        ("openwebui", {"id": "m", "name": "m", "meta": {KEY: 1}, KEY: 1}),
+        (
+            "openwebui",
+            {
+                "id": "m",
+                "name": "m",
+                "meta": {},
+                "access_grants": [{"principal_type": "user", "principal_id": "*", KEY: 1}],
+            },
+        ),
+        (
+            "nemo",
+            {
+                "name": "p",
+                "host_url": "https://a.example.com/v1",
+                "default_extra_headers": {KEY: f"Bearer {KEY}"},
+                "default_extra_body": {KEY: KEY, "x": {KEY: KEY}},
+            },
+        ),
+    ],
+)
+def test_a_secret_shaped_key_never_comes_out_in_a_note(
+    system: str, payload: dict[str, Any], tmp_path: Path
+) -> None:
+    # the notes named every unknown or dropped key as it was written
+    source = tmp_path / "p.json"
+    source.write_text(json.dumps(payload))
+    result = run("import", system, str(source), "--registry", str(tmp_path / "r"), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "note: " in result.output and "<redacted>" in result.output
+    assert "ZZZZ" not in result.output and "\u2028" not in result.output
