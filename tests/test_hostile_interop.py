@@ -427,3 +427,39 @@ def test_a_secret_shaped_key_never_comes_out_in_a_note(
     assert result.exit_code == 0, result.output
     assert "note: " in result.output and "<redacted>" in result.output
     assert "ZZZZ" not in result.output and "\u2028" not in result.output
+
+
+def test_a_name_too_long_for_a_file_writes_nothing(tmp_path: Path) -> None:
+    # the schema allows 255 characters, a file name with .yaml 255 bytes: the first file was
+    # written, then the second failed
+    source = tmp_path / "p.json"
+    url = "https://a.example.com/v1"
+    source.write_text(
+        json.dumps([{"name": "ok", "host_url": url}, {"name": "n" * 251, "host_url": url}])
+    )
+    result = run("import", "nemo", str(source), "--registry", str(tmp_path / "r"))
+    assert result.exit_code == 2, result.output
+    assert "is too long for a file name (at most 250 characters)" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_failed_write_takes_back_the_files_written_before(tmp_path: Path) -> None:
+    registry = tmp_path / "r"
+    registry.mkdir()
+    (registry / "b").write_text("a file where a workspace folder would go")
+    url = "https://a.example.com/v1"
+    source = tmp_path / "p.json"
+    source.write_text(
+        json.dumps(
+            [
+                {"name": "p", "workspace": "a", "host_url": url},
+                {"name": "q", "workspace": "b", "host_url": url},
+            ]
+        )
+    )
+    result = run("import", "nemo", str(source), "--registry", str(registry))
+    assert result.exit_code == 2, result.output
+    assert (
+        "cannot write" in result.output and "removed the 1 file(s) written before" in result.output
+    )
+    assert files_under(registry) == [registry / "b"]

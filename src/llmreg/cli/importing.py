@@ -19,6 +19,9 @@ from llmreg.interop import IMPORTABLE, SYSTEMS
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+# The longest file name of the common file systems (ext4, XFS, APFS, NTFS), in bytes; names are
+# ASCII, so in characters too.
+NAME_MAX = 255
 # A whole gateway configuration is far below this; anything larger is not one.
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
 
@@ -186,6 +189,11 @@ def _plan(
         other = seen.setdefault(str(item.rel).lower(), item.target)
         if other is not item.target:
             raise fail(f"cannot import {file}: two definitions would both be {item.rel}")
+        if len(item.target.name) > NAME_MAX:
+            raise fail(
+                f"cannot import {file}: the name of {item.rel.parent}/{item.target.stem[:40]}... "
+                f"is too long for a file name (at most {NAME_MAX - len('.yaml')} characters)"
+            )
         if not _inside(registry, item.target):
             raise fail(
                 f"cannot import {file}: {item.target.parent} links out of the registry {registry}"
@@ -320,9 +328,24 @@ def command(
         click.echo("llmreg: nothing written; --force overwrites", err=True)
         raise click.exceptions.Exit(EXIT_FINDINGS)
     verb = "would write" if dry_run else "wrote"
+    created: list[Path] = []
     for item, found in existing:
         if not dry_run:
-            _write(item, force)
+            new = not os.path.lexists(item.target)
+            try:
+                _write(item, force)
+            except click.exceptions.Exit:
+                # all or nothing: a write that fails (disk full, permissions) takes back the
+                # files this import made
+                for path in created:
+                    path.unlink(missing_ok=True)
+                if created:
+                    click.echo(
+                        f"llmreg: removed the {len(created)} file(s) written before", err=True
+                    )
+                raise
+            if new:
+                created.append(item.target)
         _remove_replaced(item, found, dry_run)
         click.echo(f"{verb} {item.target}")
         for line in item.notes:
