@@ -46,7 +46,7 @@ _LAZY = {
     "Provider": "llmreg.models",
     "Principal": "llmreg.registry",
     "Registry": "llmreg.registry",
-    "Route": "llmreg.registry",
+    "Route": "llmreg.route",
     "load": "llmreg.registry",
     "load_snapshot": "llmreg.snapshot",
     "load_url": "llmreg.remote",
@@ -69,8 +69,9 @@ if TYPE_CHECKING:
     )
     from llmreg.hashing import config_hash, registry_hash
     from llmreg.models import Model, Provider
-    from llmreg.registry import Principal, Registry, Route, load
+    from llmreg.registry import Principal, Registry, load
     from llmreg.remote import load_url
+    from llmreg.route import Route
     from llmreg.snapshot import load_snapshot
     from llmreg.watch import Ref, RegistryDiff, Watcher, diff
 

@@ -30,12 +30,27 @@ SUBFOLDER = {"Provider": "providers", "Model": "models"}
 
 
 def shown(value: Any) -> str:
-    """A payload value for a message: JSON, with anything secret-shaped redacted."""
+    """A payload value for a message: JSON, with anything secret-shaped redacted, on one line.
+
+    JSON escapes only ASCII controls: NEL, U+2028/9 (line breaks to editors and terminals), C1
+    controls (terminal escapes) and bidi overrides (reordered text) are escaped here too.
+    """
     import json
 
     if isinstance(value, str):
-        return json.dumps(secrets.redact(value), ensure_ascii=False)
-    return secrets.redact(json.dumps(value, ensure_ascii=False))
+        text = json.dumps(secrets.redact(value), ensure_ascii=False)
+    else:
+        text = secrets.redact(json.dumps(value, ensure_ascii=False))
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def shown_name(key: str) -> str:
+    """A payload's key (or a pointer made of keys) for a note: as :func:`shown`, unquoted."""
+    return shown(key)[1:-1]
+
+
+# C1 controls, line and paragraph separators, and the format characters that reorder text
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 def check_identifier(value: Any, what: str) -> str:
@@ -145,7 +160,7 @@ def drop_fields(
 def unknown_fields(payload: dict[str, Any], known: set[str], notes: Notes | None) -> None:
     extra = sorted(k for k in payload if k not in known)
     if extra:
-        note(notes, f"not imported (no llmreg field): {', '.join(extra)}")
+        note(notes, f"not imported (no llmreg field): {', '.join(map(shown_name, extra))}")
 
 
 def secret_name(base: str, suffix: str) -> str:
@@ -173,8 +188,9 @@ def scrub(doc: Doc, notes: Notes | None) -> None:
                 del headers[header]
                 note(
                     notes,
-                    f"dropped {name}.{header}: it carries a credential; set api_key_secret_name "
-                    "(and auth_header_format) to send the key from a secret instead",
+                    f"dropped {name}.{shown_name(header)}: it carries a credential; set "
+                    "api_key_secret_name (and auth_header_format) to send the key from a secret "
+                    "instead",
                 )
     for name in BODY_MAPS:
         _scrub_credential_keys(doc.get(name), name, notes)
@@ -187,7 +203,11 @@ def _scrub_credential_keys(value: Any, where: str, notes: Notes | None) -> None:
             item = value[key]
             if isinstance(item, str) and item and secrets.CREDENTIAL_KEYS.match(key):
                 del value[key]
-                note(notes, f"dropped {where}.{key}: it holds a credential, never imported")
+                note(
+                    notes,
+                    f"dropped {shown_name(f'{where}.{key}')}: it holds a credential, never "
+                    "imported",
+                )
             else:
                 _scrub_credential_keys(item, f"{where}.{key}", notes)
     elif isinstance(value, list):
@@ -202,7 +222,10 @@ def _scrub_shapes(value: Any, pointer: str, notes: Notes | None) -> None:
             child = pointer_join(pointer, key)
             if isinstance(item, str) and _secret_in_value(item):
                 del value[key]
-                note(notes, f"dropped {child}: the value looks like {_secret_in_value(item)}")
+                note(
+                    notes,
+                    f"dropped {shown_name(child)}: the value looks like {_secret_in_value(item)}",
+                )
             else:
                 _scrub_shapes(item, child, notes)
     elif isinstance(value, list):
@@ -211,7 +234,10 @@ def _scrub_shapes(value: Any, pointer: str, notes: Notes | None) -> None:
             child = pointer_join(pointer, index)
             if isinstance(item, str) and _secret_in_value(item):
                 del value[index]
-                note(notes, f"dropped {child}: the value looks like {_secret_in_value(item)}")
+                note(
+                    notes,
+                    f"dropped {shown_name(child)}: the value looks like {_secret_in_value(item)}",
+                )
             else:
                 _scrub_shapes(item, child, notes)
 

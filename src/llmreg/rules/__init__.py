@@ -120,7 +120,7 @@ RULES: dict[str, Rule] = {
             "unresolved-reference",
             "error",
             "served_models[].model_entity_id or base_model_id names a model the registry "
-            "does not define.",
+            "does not define, or preferred_providers a provider that does not serve the model.",
             "served_models:\n  - model_entity_id: default/gpt-5o\n    served_model_name: gpt-5o",
             "served_models:\n  - model_entity_id: default/gpt-4o\n    served_model_name: gpt-4o",
         ),
@@ -159,10 +159,18 @@ RULES: dict[str, Rule] = {
         Rule(
             "auth-header-format",
             "error",
-            "auth_header_format is not 'Header-Name: template' with exactly one variable, "
-            "auth_secret.",
-            "auth_header_format: 'X-Api-Key: {{ api_key }}'",
+            "auth_header_format is not one 'Header-Name: value' line that substitutes "
+            "{{ auth_secret }} and nothing else (no expressions, filters or statements).",
+            "auth_header_format: 'X-Api-Key: {{ auth_secret | upper }}'",
             "auth_header_format: 'X-Api-Key: {{ auth_secret }}'",
+        ),
+        Rule(
+            "invalid-header",
+            "error",
+            "A header in default_extra_headers or required_extra_headers cannot be sent: a line "
+            "break or control character, non-ASCII text, or white space at either end.",
+            'default_extra_headers:\n  X-Team: "blue\\r\\nX-Admin: 1"',
+            "default_extra_headers:\n  X-Team: blue",
         ),
         Rule(
             "invalid-url",

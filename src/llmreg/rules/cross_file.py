@@ -94,7 +94,10 @@ def references(files: Sequence[Facts], defined_models: set[str]) -> Iterator[Cro
     """References that resolve to no model. ``defined_models`` also holds the ids of model files
     that failed the schema: they are reported on their own, not as missing."""
     models = {f.id: f for f in files if f.kind == "Model"}
+    providers = {f.id: f for f in files if f.kind == "Provider"}
     for facts in files:
+        if facts.kind == "Model" and facts.data.get("preferred_providers"):
+            yield from _preferred(facts, models, providers)
         if facts.kind == "Provider":
             for index, entry in enumerate(facts.data.get("served_models") or []):
                 target = entry["model_entity_id"]
@@ -115,6 +118,34 @@ def references(files: Sequence[Facts], defined_models: set[str]) -> Iterator[Cro
                     f"base model {base!r} is not defined{_suggest(base, models)}",
                 )
     yield from _cycles(models)
+
+
+def _preferred(
+    facts: Facts, models: dict[str, Facts], providers: dict[str, Facts]
+) -> Iterator[CrossFinding]:
+    """preferred_providers must serve the model, or the base model that serves it."""
+    serving: dict[str, set[str]] = {}
+    for provider in providers.values():
+        for entry in provider.data.get("served_models") or []:
+            serving.setdefault(entry["model_entity_id"], set()).add(provider.id)
+    current: str | None = facts.id
+    seen: set[str] = set()
+    while current is not None and current not in serving and current in models:
+        if current in seen:
+            return  # a loop is reported as reference-cycle
+        seen.add(current)
+        current = models[current].data.get("base_model_id")
+    candidates = serving.get(current or "", set())
+    for index, wanted in enumerate(facts.data["preferred_providers"]):
+        if wanted in candidates:
+            continue
+        if wanted in providers:
+            message = f"preferred provider {wanted!r} does not serve {current or facts.id}"
+        else:
+            message = f"preferred provider {wanted!r} is not defined{_suggest(wanted, providers)}"
+        yield CrossFinding(
+            facts.index, "unresolved-reference", f"/preferred_providers/{index}", message
+        )
 
 
 def _suggest(target: str, known: dict[str, Facts]) -> str:

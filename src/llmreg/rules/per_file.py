@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from llmreg import secrets
 from llmreg.constants import DEFAULT_AUTH_HEADER_FORMAT
 from llmreg.diagnostics import pointer_join
+from llmreg.http_fields import auth_template_parts, header_problem, render_auth_header
 from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
 
 
@@ -130,23 +131,29 @@ def auth_header_format(kind: str, doc: Doc) -> Iterator[Finding]:
             "'X-Api-Key: {{ auth_secret }}'",
         )
         return
-    from jinja2 import Environment, TemplateSyntaxError, meta
-
-    try:
-        tree = Environment(autoescape=False).parse(template)
-    except TemplateSyntaxError as exc:
-        yield Finding(
-            "auth-header-format", pointer, f"auth_header_format is not a valid template: {exc}"
-        )
+    # resolve() substitutes {{ auth_secret }} and evaluates nothing else; say so here first.
+    parts = auth_template_parts(template)
+    if isinstance(parts, str):
+        yield Finding("auth-header-format", pointer, f"auth_header_format is refused: {parts}")
         return
-    variables = meta.find_undeclared_variables(tree)
-    if variables != {"auth_secret"}:
-        found = ", ".join(sorted(variables)) or "none"
+    name, _, value = render_auth_header(parts, "key").partition(":")
+    problem = header_problem(name, value.strip(" \t"))
+    if problem:
         yield Finding(
-            "auth-header-format",
-            pointer,
-            f"auth_header_format must use exactly one variable, auth_secret (found: {found})",
+            "auth-header-format", pointer, f"auth_header_format cannot be sent: {problem}"
         )
+
+
+def header_values(kind: str, doc: Doc) -> Iterator[Finding]:
+    for name in _HEADER_MAPS:
+        for header, value in (doc.get(name) or {}).items():
+            problem = header_problem(header, value)
+            if problem:
+                yield Finding(
+                    "invalid-header",
+                    pointer_join(f"/{name}", header),
+                    f"header {header!r} in {name} cannot be sent: {problem}",
+                )
 
 
 _PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".svc")
@@ -244,6 +251,10 @@ def _pem_problem(text: str) -> str | None:
 
     if "-----BEGIN CERTIFICATE-----" not in text:
         return "holds no '-----BEGIN CERTIFICATE-----' block"
+    if not text.isascii():
+        # ssl takes PEM text as ASCII only (TypeError otherwise): a pasted typographic quote or
+        # non-breaking space is the usual cause.
+        return "holds non-ASCII characters; PEM is ASCII text (was it pasted from a document?)"
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
         context.load_verify_locations(cadata=text)
@@ -421,6 +432,7 @@ def model_limits(kind: str, doc: Doc) -> Iterator[Finding]:
 PER_FILE_RULES: tuple[FileRule, ...] = (
     inline_secret,
     auth_header_format,
+    header_values,
     urls,
     insecure_tls,
     pem,
