@@ -115,3 +115,15 @@ def test_the_gateway_reads_the_key_references(
     monkeypatch.delenv("VLLM_GPU_CLUSTER_API_KEY")
     with pytest.raises(Exception, match="VLLM_GPU_CLUSTER_API_KEY"):
         build(tensorzero, config)
+
+
+def test_routing_follows_preferred_providers(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    shutil.copytree(BUNDLED, root)
+    gpt4o = root / "default" / "models" / "gpt-4o.yaml"
+    gpt4o.write_text(gpt4o.read_text() + "preferred_providers: [default/openai]\n")
+    registry = llmreg.load(root)
+    models = tomllib.loads(render(export_config(registry, [])))["models"]
+    assert models["gpt-4o"]["routing"] == ["openai", "azure-openai"]
+    first = registry.resolve("default/gpt-4o", secrets={"OPENAI_API_KEY": CANARY})
+    assert first.provider_id == "default/openai"

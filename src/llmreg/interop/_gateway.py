@@ -1,8 +1,9 @@
 """What the registry-wide gateway exports share: the routable (model, provider) pairs.
 
 A gateway config lists deployments, so an export walks every model that ``Registry.resolve``
-could route and every provider it could route it to, in provider-id order (the order
-``resolve`` tries them). A derived model is routed through its base model's providers.
+could route and every provider it could route it to, in the order ``resolve`` tries them
+(``preferred_providers`` first, then by provider id). A derived model is routed through its
+base model's providers.
 """
 
 from __future__ import annotations
@@ -85,7 +86,11 @@ def deployments(registry: Registry, notes: Notes) -> list[Deployment]:
         params: dict[str, Any] = {}
         for link in reversed(chain):
             params.update(link.params)
-        for provider_id, served_name in registry.served_by(chain[-1].id):
+        # resolve()'s order: the first preferred_providers along the chain, then by id
+        preferred = next((m.preferred_providers for m in chain if m.preferred_providers), [])
+        rank = {provider_id: index for index, provider_id in enumerate(preferred)}
+        serving = sorted(registry.served_by(chain[-1].id), key=lambda e: rank.get(e[0], len(rank)))
+        for provider_id, served_name in serving:
             provider = registry.provider(provider_id)
             allowed = provider.enabled_models
             if not provider.enabled:
