@@ -23,9 +23,9 @@ from llmreg.hashing import registry_hash
 if TYPE_CHECKING:
     from jinja2 import Template
 
-    from llmreg.check import FileResult
     from llmreg.diagnostics import Diagnostic
     from llmreg.models import Model, Provider
+    from llmreg.results import FileResult
 
 
 @dataclass(frozen=True)

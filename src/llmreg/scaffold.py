@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmreg.layout import KIND_FOLDERS
 from llmreg.models import IDENTIFIER_PATTERN
-from llmreg.rules.cross_file import KIND_FOLDERS
 from llmreg.schemas import schema_filename
 
 PROVIDER_TYPES = ("openai", "azure", "anthropic", "vertex", "gemini", "nim", "vllm", "custom")

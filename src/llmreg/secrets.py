@@ -104,3 +104,31 @@ def redact(text: str) -> str:
     if len(text) > 60:
         return text[:57] + "..."
     return text
+
+
+REDACTED = "<redacted>"
+# The shapes above, widened for text: a private key with its body, up to its END line.
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z]+ )*PRIVATE KEY-----|\Z)",
+    re.DOTALL,
+)
+_URL_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+# user:password@ in a URL, also where urlsplit gives up (a port out of range, a bad IPv6 host)
+_USERINFO_PASSWORD = re.compile(r"://[^/?#@\s]*:[^/?#@\s]*@")
+_SCHEME_VALUE = re.compile(r"\b(Bearer|Basic|Token|Api-Key)(\s+)[A-Za-z0-9._~+/=:-]{8,}", re.I)
+
+
+def _url_secret(url: str) -> bool:
+    return bool(_USERINFO_PASSWORD.search(url) or url_credentials(url))
+
+
+def scrub(text: str) -> str:
+    """``text`` with every secret-shaped part replaced by ``<redacted>``: the one redaction that
+    every message, JSON Pointer and import error goes through before it is shown or stored."""
+    if any(literal in text for literal in _KEY_LITERALS):
+        text = _PRIVATE_KEY_BLOCK.sub(REDACTED, text)
+        for _what, pattern in _KEY_SHAPES:
+            text = pattern.sub(REDACTED, text)
+    if "://" in text:
+        text = _URL_TOKEN.sub(lambda m: REDACTED if _url_secret(m.group()) else m.group(), text)
+    return _SCHEME_VALUE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)

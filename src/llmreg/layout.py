@@ -1,0 +1,135 @@
+"""The registry layout, in one place: folder names, suffixes, where a definition lives, how the
+tree is walked and how one of its files is read.
+
+A registry is ``<root>/<workspace>/providers|models/<name>.yaml``. Walking follows folders that
+are symbolic links when they stay inside the root (the Kubernetes ConfigMap layout links each
+top-level entry to ``..data/<entry>``); a linked folder that leads outside the root, or back into
+a folder already walked, is reported instead of being passed over in silence.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+from llmreg.constants import MAX_FILE_BYTES
+
+KIND_FOLDERS = {"Provider": "providers", "Model": "models"}
+KIND_SCHEMAS = {"Provider": "provider", "Model": "model"}
+YAML_SUFFIXES = (".yaml", ".yml")
+DEFAULT_REGISTRY = "providers.d"
+
+
+def expected_path(kind: str, workspace: str, name: str) -> PurePosixPath:
+    """Where the definition of ``kind`` with this identity lives, relative to the root."""
+    return PurePosixPath(workspace, KIND_FOLDERS[kind], f"{name}.yaml")
+
+
+def definition_path(root: Path, kind: str, workspace: str, name: str) -> Path:
+    return root.joinpath(*expected_path(kind, workspace, name).parts)
+
+
+def is_definition_name(name: str) -> bool:
+    """A file (or folder) name the walk takes as a definition file."""
+    return name.endswith(YAML_SUFFIXES) and not name.startswith(".")
+
+
+class Unreadable(Exception):
+    """A path that cannot be read as a definition file; ``reason`` says why, for a finding."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+Walked = tuple[list[tuple[str, ...]], list[tuple[Path, str]]]
+
+
+def walk(root: Path) -> Walked:
+    """The parts of each definition file's path below ``root``, sorted as paths sort, and the
+    folders that could not be walked with the reason. Strings, not Paths: a large registry
+    spends more time in pathlib than in reading its cached results."""
+    found: list[tuple[str, ...]] = []
+    errors: list[tuple[Path, str]] = []
+    base = os.fspath(root)
+    try:
+        real_root = os.path.realpath(base)
+    except OSError:  # pragma: no cover - realpath does not raise on Linux
+        real_root = base
+    walked: set[str] = {real_root}
+
+    def on_error(exc: OSError) -> None:
+        errors.append((Path(exc.filename or root), exc.strerror or str(exc)))
+
+    for folder, dirs, files in os.walk(base, onerror=on_error, followlinks=True):
+        below = os.path.relpath(folder, base)
+        parts = () if below == os.curdir else tuple(below.split(os.sep))
+        if parts:
+            real = os.path.realpath(folder)
+            if os.path.commonpath([real_root, real]) != real_root:
+                errors.append((Path(folder), "it links outside the registry (not followed)"))
+                dirs[:] = []
+                continue
+            if real in walked:
+                errors.append((Path(folder), "it links to a folder read already (not followed)"))
+                dirs[:] = []
+                continue
+            walked.add(real)
+        keep: list[str] = []
+        for d in dirs:
+            if d.startswith("."):
+                continue
+            if d.endswith(YAML_SUFFIXES):
+                # a folder named like a definition is taken as one, so reading it is reported
+                # (read-error) instead of the definition silently not being checked
+                found.append((*parts, d))
+            else:
+                keep.append(d)
+        dirs[:] = sorted(keep)
+        found.extend((*parts, name) for name in files if is_definition_name(name))
+    found.sort()
+    return found, errors
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes + 1`` of them (one more than the limit,
+    so that the reader reports a file over it), or Unreadable.
+
+    Opened without blocking and checked after opening, so a FIFO or a device (``/dev/zero``,
+    ``/dev/urandom``) behind a link is refused at once instead of hanging or filling memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise Unreadable(exc.strerror or exc.__class__.__name__) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise Unreadable(os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):
+            what = next((text for test, text in _KINDS if test(mode)), "not a regular file")
+            raise Unreadable(f"it is {what}, not a regular file")
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise Unreadable(exc.strerror or exc.__class__.__name__) from None
+    finally:
+        os.close(fd)
