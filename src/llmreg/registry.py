@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from llmreg.diagnostics import Diagnostic
     from llmreg.models import Model, Provider
     from llmreg.results import FileResult
+    from llmreg.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -421,15 +422,24 @@ def build_from_results(results: list[FileResult]) -> Registry:
     return Registry(providers, models, warnings=diagnostics)
 
 
-def load(root: str | os.PathLike[str]) -> Registry:
+def load(root: str | os.PathLike[str], *, settings: Settings | None = None) -> Registry:
     """Check and load a registry directory; raises RegistryError carrying every diagnostic.
 
-    The files go through the same pipeline as ``llmreg check`` (so the same findings);
-    warnings do not fail the load and are kept in ``Registry.warnings``.
+    The files go through the same pipeline as ``llmreg check``: the same findings, with the same
+    suppression comments and settings applied, so a registry that ``llmreg check`` passes loads
+    and one it fails does not. ``settings`` default to the ``[tool.llmreg]`` table of the nearest
+    ``pyproject.toml`` from the registry folder upward. Warnings do not fail the load and are
+    kept in ``Registry.warnings``.
     """
+    from llmreg import settings as settings_module
     from llmreg.check import check_registry
 
     folder = Path(root)
     if not folder.is_dir():
         raise RegistryError(f"{folder} is not a directory")
-    return build_from_results(check_registry(folder))
+    if settings is None:
+        try:
+            settings = settings_module.load(start=folder)
+        except settings_module.SettingsError as exc:
+            raise RegistryError(f"settings: {exc}") from None
+    return build_from_results(check_registry(folder, settings=settings))

@@ -6,9 +6,16 @@ from pathlib import Path
 
 import click
 
+from llmreg.layout import DEFAULT_REGISTRY
 from llmreg.settings import Settings, SettingsError, load
 
-DEFAULT_REGISTRY = Path("providers.d")
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml that "
+    "has one, from the working directory upward].",
+)
 
 
 def load_settings(config: Path | None) -> Settings:
@@ -25,4 +32,4 @@ def registry_path(option: Path | None, settings: Settings) -> Path:
         return option
     if settings.registry is not None:
         return settings.registry
-    return DEFAULT_REGISTRY
+    return Path(DEFAULT_REGISTRY)

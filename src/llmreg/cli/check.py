@@ -10,8 +10,9 @@ import click
 
 from llmreg.cache import open_cache
 from llmreg.check import run_check
-from llmreg.cli._settings import load_settings, registry_path
+from llmreg.cli._settings import config_option, load_settings, registry_path
 from llmreg.cli.progress import Progress
+from llmreg.exits import EXIT_FINDINGS, EXIT_OK
 from llmreg.report import REPORTERS
 
 
@@ -33,13 +34,7 @@ from llmreg.report import REPORTERS
     default=None,
     help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
 )
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml that "
-    "has one, from the working directory upward].",
-)
+@config_option
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -86,4 +81,4 @@ def command(
             settings=settings,
         )
     REPORTERS[output_format](report, sys.stdout)
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FINDINGS

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from llmreg.cli._runtime import EXIT_USAGE, open_registry, text_or_json_option
+from llmreg.cli._runtime import open_registry, text_or_json_option
+from llmreg.exits import EXIT_USAGE
 
 
 @click.command("diff")

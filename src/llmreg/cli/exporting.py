@@ -9,24 +9,18 @@ from pathlib import Path
 
 import click
 
+from llmreg.cli._runtime import command_settings, registry_option
+from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
 from llmreg.interop import SYSTEMS
+from llmreg.layout import KIND_FOLDERS
 
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-SUBFOLDER = {"Provider": "providers", "Model": "models"}
 _ENTITY_ID = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 @click.command("export")
 @click.argument("system", type=click.Choice(sorted(SYSTEMS)))
 @click.argument("ident", metavar="ID")
-@click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("providers.d"),
-    show_default=True,
-    help="The registry folder holding the definition.",
-)
+@registry_option
 def command(system: str, ident: str, registry: Path) -> int:
     """Print the definition ID (workspace/name) as SYSTEM's JSON.
 
@@ -44,13 +38,13 @@ def command(system: str, ident: str, registry: Path) -> int:
         raise click.UsageError(f"ID must be workspace/name, not {ident!r}")
     kind = SYSTEMS[system].kind
     workspace, name = ident.split("/")
-    folder = registry / workspace / SUBFOLDER[kind]
+    folder = registry / workspace / KIND_FOLDERS[kind]
     found = [p for p in (folder / f"{name}.yaml", folder / f"{name}.yml") if p.is_file()]
     if not found:
         click.echo(f"llmreg: no {kind.lower()} {ident!r} in {registry}", err=True)
         raise click.exceptions.Exit(EXIT_FINDINGS)
     path = found[0]
-    report = run_check([path], registry)
+    report = run_check([path], registry, settings=command_settings())
     if not report.ok:
         text.write(report, sys.stdout)
         raise click.exceptions.Exit(EXIT_FINDINGS)

@@ -9,10 +9,9 @@ from typing import Any
 
 import click
 
+from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
 from llmreg.interop import SYSTEMS
 
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
 SUBFOLDER = {"Provider": "providers", "Model": "models"}
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from llmreg import scaffold
-from llmreg.cli._settings import load_settings, registry_path
-
-EXIT_EXISTS = 1
+from llmreg.cli._settings import config_option, load_settings, registry_path
+from llmreg.exits import EXIT_FINDINGS
 
 _registry = click.option(
     "--registry",
@@ -21,12 +20,7 @@ _registry = click.option(
 _workspace = click.option(
     "--workspace", default="default", show_default=True, help="Workspace of the definition."
 )
-_config = click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml].",
-)
+_config = config_option
 
 
 @click.group("new")
@@ -39,7 +33,7 @@ def _write(make: Callable[[], scaffold.Written]) -> scaffold.Written:
         written = make()
     except scaffold.ScaffoldError as exc:
         click.echo(f"llmreg: {exc}", err=True)
-        raise click.exceptions.Exit(EXIT_EXISTS) from None
+        raise click.exceptions.Exit(EXIT_FINDINGS) from None
     click.echo(f"wrote {written.path}")
     if not written.schema.is_file():
         click.echo(
