@@ -193,3 +193,26 @@ def test_cache_on_and_off_give_equal_output(
         cached = run_check([], root, cache=Cache.for_run(base / "cache"), jobs=1)
         assert _outputs(cached) == uncached
     json.loads(uncached.split("== json\n", 1)[1].split("\n== ", 1)[0])
+
+
+def test_import_scrubbing_uses_the_rules_detector() -> None:
+    """What inline-secret reports is what an import drops, secret-shaped keys included."""
+    from llmreg.interop._common import scrub
+    from llmreg.rules import FileContext
+    from llmreg.rules.per_file import inline_secret
+    from llmreg.settings import DEFAULT_OPTIONS
+
+    doc = {
+        "default_extra_headers": {"Authorization": "x", "X-Trace": f"Bearer {KEY}"},
+        "default_extra_body": {KEY: 1, "api_key": "abc", "list": ["ok", KEY, "ok", KEY]},
+        "host_url": f"https://u:{KEY}@example.com",
+    }
+    reported = list(inline_secret(FileContext("Provider", doc, DEFAULT_OPTIONS)))
+    notes: list[str] = []
+    scrub(doc, notes)
+    assert len(notes) == len(reported) == 7
+    assert doc == {
+        "default_extra_headers": {},
+        "default_extra_body": {"list": ["ok", "ok"]},
+    }
+    assert KEY not in "".join(notes)

@@ -384,6 +384,7 @@ def build_from_results(results: list[FileResult]) -> Registry:
 
     providers: list[Provider] = []
     models: list[Model] = []
+    refused: list[Diagnostic] = []  # what pydantic or the hash refuse that the schema let pass
     for result in results:
         if (
             result.data is None
@@ -399,19 +400,20 @@ def build_from_results(results: list[FileResult]) -> Registry:
                 pointer = ""
                 for part in error["loc"]:
                     pointer = pointer_join(pointer, part)
-                result.add("schema", error["msg"], pointer)
+                refused.append(result.placed("schema", error["msg"], pointer))
             continue
         try:
             definition.config_hash  # noqa: B018 - computed now so a bad number is reported here
         except HashError as exc:
-            result.add("schema", exc.message, exc.pointer)
+            refused.append(result.placed("schema", exc.message, exc.pointer))
             continue
         result.data = None
         if isinstance(definition, Provider):
             providers.append(definition)
         else:
             models.append(definition)
-    diagnostics = sorted((d for r in results for d in r.diagnostics), key=sort_key)
+    found = [d for r in results for d in r.diagnostics]
+    diagnostics = sorted([*found, *refused], key=sort_key)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     if errors:
         raise RegistryError(

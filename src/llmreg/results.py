@@ -87,16 +87,19 @@ class FileResult:
                 return None
         return self.document
 
-    def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
-        """A finding at ``pointer`` (placed by the document's positions)."""
+    def placed(
+        self, rule: str, message: str, pointer: str = "", *, at_key: bool = False
+    ) -> Diagnostic:
+        """A finding at ``pointer`` of this file, placed by the document's positions."""
         document = self._positions()
         line, column = 1, 1
         if document is not None:
             position = document.position(pointer, at_key=at_key)
             line, column = position.line, position.column
-        self.diagnostics.append(
-            finding(rule, message, pointer, line, column, at_key=at_key, file=self.display)
-        )
+        return finding(rule, message, pointer, line, column, at_key=at_key, file=self.display)
+
+    def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
+        self.diagnostics.append(self.placed(rule, message, pointer, at_key=at_key))
 
     def absorb(self, staged: Staged) -> FileResult:
         """Take over what the per-file stage produced."""

@@ -9,6 +9,8 @@ header schemes, and URLs that carry a password.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 _KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -132,3 +134,87 @@ def scrub(text: str) -> str:
     if "://" in text:
         text = _URL_TOKEN.sub(lambda m: REDACTED if _url_secret(m.group()) else m.group(), text)
     return _SCHEME_VALUE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+
+
+# -- where a document holds secrets --------------------------------------------------------------
+
+HEADER_MAPS = ("default_extra_headers", "required_extra_headers")
+BODY_MAPS = ("default_extra_body", "required_extra_body", "params")
+
+Path = tuple[Any, ...]  # str keys and int indexes
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One secret a document holds: where (``path`` from the root), what it looks like, and how
+    it was recognised (``how``):
+
+    - ``header``: a credential header by its name (Authorization, X-Api-Key, ...);
+    - ``header-value``: a header whose value is 'Bearer abc...' or alike;
+    - ``credential-key``: a body or params key named like a credential (api_key, password...);
+    - ``value``: a string shaped like a key or a URL with credentials, anywhere;
+    - ``key``: a mapping key shaped like a key (``at_key``: the key itself is the secret).
+    """
+
+    path: Path
+    how: str
+    what: str = ""
+
+    @property
+    def at_key(self) -> bool:
+        return self.how == "key"
+
+
+def _credential_keys(value: Any, path: Path, found: dict[Path, Leak]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = (*path, key)
+            if (
+                isinstance(key, str)
+                and isinstance(item, str)
+                and item
+                and CREDENTIAL_KEYS.match(key)
+            ):
+                found[child] = Leak(child, "credential-key")
+            else:
+                _credential_keys(item, child, found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _credential_keys(item, (*path, index), found)
+
+
+def _shapes(value: Any, path: Path, found: dict[Path, Leak], keys: list[Leak]) -> None:
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        child = (*path, key)
+        if isinstance(key, str) and (what := key_shape(key)):
+            keys.append(Leak(child, "key", what))
+        if isinstance(item, str):
+            if child not in found and (what := key_shape(item) or url_credentials(item) or ""):
+                found[child] = Leak(child, "value", what)
+        elif isinstance(item, (dict, list)):
+            _shapes(item, child, found, keys)
+
+
+def locate(doc: Any) -> list[Leak]:
+    """Every secret ``doc`` holds, each once, in document order: the one detector behind the
+    ``inline-secret`` rule, the scrubbing of imports and (by its shapes) message redaction."""
+    if not isinstance(doc, dict):
+        return []
+    found: dict[Path, Leak] = {}
+    for name in HEADER_MAPS:
+        headers = doc.get(name)
+        if not isinstance(headers, dict):
+            continue
+        for header, value in headers.items():
+            if not isinstance(header, str):
+                continue
+            if header.lower() in CREDENTIAL_HEADERS:
+                found[(name, header)] = Leak((name, header), "header")
+            elif isinstance(value, str) and credential_in_header(value):
+                found[(name, header)] = Leak((name, header), "header-value")
+    for name in BODY_MAPS:
+        _credential_keys(doc.get(name), (name,), found)
+    keys: list[Leak] = []
+    _shapes(doc, (), found, keys)
+    return [*found.values(), *keys]

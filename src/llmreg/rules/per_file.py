@@ -23,35 +23,6 @@ from llmreg.rules import FileContext, Hit, file_rule
 # -- inline secrets --------------------------------------------------------------------------
 
 
-def _walk_strings(value: Any, pointer: str) -> Iterator[tuple[str, str, bool]]:
-    """(pointer, text, is-a-key) for every string in ``value``, keys included: a secret can be
-    written as a mapping key as well as a value."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = pointer_join(pointer, key)
-            if isinstance(key, str):
-                yield child, key, True
-            if isinstance(item, str):
-                yield child, item, False
-            else:
-                yield from _walk_strings(item, child)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            child = pointer_join(pointer, index)
-            if isinstance(item, str):
-                yield child, item, False
-            else:
-                yield from _walk_strings(item, child)
-
-
-_HEADER_MAPS = ("default_extra_headers", "required_extra_headers")
-_BODY_MAPS = ("default_extra_body", "required_extra_body")
-
-
-def _mapping(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 @file_rule(
     "inline-secret",
     "error",
@@ -62,74 +33,33 @@ def _mapping(value: Any) -> dict[Any, Any]:
     valid_only=False,
 )
 def inline_secret(ctx: FileContext) -> Iterator[Hit]:
-    doc = ctx.data
-    flagged: set[str] = set()
-    for name in _HEADER_MAPS:
-        for header, value in _mapping(doc.get(name)).items():
-            if not isinstance(header, str):
-                continue
-            pointer = pointer_join(f"/{name}", header)
-            if header.lower() in secrets.CREDENTIAL_HEADERS:
-                flagged.add(pointer)
-                yield Hit(
-                    pointer,
-                    f"header {header!r} in {name} carries a credential; send the key with "
-                    "api_key_secret_name and auth_header_format instead",
-                )
-            elif isinstance(value, str) and secrets.credential_in_header(value):
-                flagged.add(pointer)
-                yield Hit(
-                    pointer,
-                    f"header {header!r} in {name} holds a literal credential "
-                    "(Bearer/Basic/Token value); reference the secret with api_key_secret_name",
-                )
-    for name in (*_BODY_MAPS, "params"):
-        yield from _credential_keys(doc.get(name), f"/{name}", name, flagged)
-    for pointer, text, is_key in _walk_strings(doc, ""):
-        if is_key:
-            what = secrets.key_shape(text)
-            if what and pointer + "#key" not in flagged:
-                flagged.add(pointer + "#key")
-                yield Hit(
-                    pointer,
-                    f"this key looks like {what}; files name secrets (api_key_secret_name, "
-                    "password_secret_name), never hold them",
-                    at_key=True,
-                )
-            continue
-        if pointer in flagged:
-            continue
-        what = secrets.key_shape(text) or secrets.url_credentials(text)
-        if what:
-            flagged.add(pointer)
-            yield Hit(
-                pointer,
-                f"this value looks like {what}; files name secrets (api_key_secret_name, "
-                "password_secret_name), never hold them",
-            )
+    for leak in secrets.locate(ctx.data):
+        pointer = "".join(pointer_join("", token) for token in leak.path)
+        yield Hit(pointer, _leak_message(leak), at_key=leak.at_key)
 
 
-def _credential_keys(value: Any, pointer: str, where: str, flagged: set[str]) -> Iterator[Hit]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = pointer_join(pointer, key)
-            if (
-                isinstance(key, str)
-                and isinstance(item, str)
-                and item
-                and secrets.CREDENTIAL_KEYS.match(key)
-            ):
-                flagged.add(child)
-                yield Hit(
-                    child,
-                    f"{key!r} in {where} holds a credential; secrets are referenced by name "
-                    "(api_key_secret_name), never written into definitions",
-                )
-            else:
-                yield from _credential_keys(item, child, where, flagged)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _credential_keys(item, pointer_join(pointer, index), where, flagged)
+def _leak_message(leak: secrets.Leak) -> str:
+    where, name = leak.path[0], leak.path[-1]
+    if leak.how == "header":
+        return (
+            f"header {name!r} in {where} carries a credential; send the key with "
+            "api_key_secret_name and auth_header_format instead"
+        )
+    if leak.how == "header-value":
+        return (
+            f"header {name!r} in {where} holds a literal credential "
+            "(Bearer/Basic/Token value); reference the secret with api_key_secret_name"
+        )
+    if leak.how == "credential-key":
+        return (
+            f"{name!r} in {where} holds a credential; secrets are referenced by name "
+            "(api_key_secret_name), never written into definitions"
+        )
+    held = "key" if leak.at_key else "value"
+    return (
+        f"this {held} looks like {leak.what}; files name secrets (api_key_secret_name, "
+        "password_secret_name), never hold them"
+    )
 
 
 # -- provider rules --------------------------------------------------------------------------
