@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from llmreg import layout, suppress
 from llmreg.cache import Cache
 from llmreg.diagnostics import Diagnostic, sort_key
-from llmreg.results import FileResult as FileResult  # re-exported: the entry points' type
+from llmreg.results import CheckReport as CheckReport  # re-exported: the entry points' types
+from llmreg.results import FileResult as FileResult
 from llmreg.results import finding
 from llmreg.rules import Facts, RegistryContext, registry_rules
 from llmreg.schedule import Progress, read, stage_files
@@ -93,24 +93,6 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return str(path.resolve().relative_to(cwd or Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-@dataclass
-class CheckReport:
-    files_checked: int
-    diagnostics: list[Diagnostic]
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity == "error")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity == "warning")
-
-    @property
-    def ok(self) -> bool:
-        return self.errors == 0
 
 
 def finish(results: Iterable[FileResult], settings: Settings = DEFAULT_SETTINGS) -> None:

@@ -109,3 +109,21 @@ class FileResult:
         self.model_id = staged.model_id
         self.comments = staged.comments
         return self
+
+
+@dataclass
+class CheckReport:
+    files_checked: int
+    diagnostics: list[Diagnostic]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0

@@ -16,8 +16,16 @@ def _indent(block: str) -> str:
 
 @click.command("rules")
 @click.argument("rule_id", required=False)
-def command(rule_id: str | None) -> int:
+@click.option(
+    "--markdown", is_flag=True, help="Print the catalogue as docs/rules.md (every rule, examples)."
+)
+def command(rule_id: str | None, markdown: bool) -> int:
     """List every rule id with its severity, or explain RULE_ID with an example and the fix."""
+    if markdown:
+        from llmreg.rules.doc import render
+
+        click.echo(render(), nl=False)
+        return 0
     if rule_id is None:
         width = max(len(r) for r in RULES)
         for rule in RULES.values():

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from llmreg import __version__
-from llmreg.check import CheckReport
+from llmreg.results import CheckReport
 from llmreg.rules import RULES, Rule
 
 SCHEMA_URI = (
