@@ -30,6 +30,7 @@ PARALLEL_MIN_FILES = 100
 MAX_DEFAULT_JOBS = 8
 
 Progress = Callable[[int, int], None]
+Todo = tuple[int, bytes, "str | None"]  # (position, bytes, cache key)
 
 
 def read(path: Path, result: FileResult, limits: Limits | None = None) -> bytes | None:
@@ -53,7 +54,7 @@ def default_jobs() -> int:
 
 
 def _stage_chunk(
-    chunk: list[tuple[int, bytes, str | None]],
+    chunk: list[Todo],
     limits: Limits | None,
     options: CheckOptions | None,
     cache: Cache | None,
@@ -79,7 +80,7 @@ def _pool_context() -> Any:
 
 
 def _stage_parallel(
-    todo: list[tuple[int, bytes, str | None]],
+    todo: list[Todo],
     jobs: int,
     limits: Limits | None,
     options: CheckOptions | None,
@@ -106,6 +107,105 @@ def _stage_parallel(
     return out
 
 
+class _Run:
+    """One run of the stage over ``results``: what the cache answers, what must be computed,
+    and where each outcome is recorded (the result, the cache index, the progress)."""
+
+    def __init__(
+        self,
+        results: Sequence[FileResult],
+        cache: Cache | None,
+        index: RegistryIndex | None,
+        index_names: Sequence[str],
+        progress: Progress | None,
+    ) -> None:
+        import time
+
+        self.results = results
+        self.cache = cache
+        self.index = index if cache is not None and len(index_names) == len(results) else None
+        self.names = index_names
+        self.progress = progress
+        self.finished = 0
+        # taken before any file is read: a file counts as settled only if it was older than this
+        self.seen_ns = time.time_ns()
+        self.signatures: dict[int, Signature] = {}
+
+    def tick(self, count: int = 1) -> None:
+        self.finished += count
+        if self.progress is not None:
+            self.progress(self.finished, len(self.results))
+
+    def _from_index(self, position: int) -> Staged | None:
+        """The result the index trusts by the file's signature alone, without reading it."""
+        if self.index is None:
+            return None
+        try:
+            sig = signature(os.stat(self.results[position].path))
+        except OSError:
+            return None  # reading it reports why
+        staged = self.index.trusted(self.names[position], sig)
+        if staged is None:
+            self.signatures[position] = sig
+        return staged
+
+    def _from_cache(self, position: int, key: str) -> Staged | None:
+        if self.cache is None:
+            return None
+        staged = self.index.by_key(self.names[position], key) if self.index else None
+        if staged is None:
+            return self.cache.get(key)  # counts its own hits and misses
+        self.cache.hits += 1
+        return staged
+
+    def lookup(self, position: int, limits: Limits | None) -> Todo | None:
+        """Serve ``position`` from the cache, or read it and say it must be computed."""
+        result = self.results[position]
+        staged = self._from_index(position)
+        if staged is not None and self.cache is not None:
+            self.cache.hits += 1
+            self.settle(position, None, staged, record=False, cached=True)
+            return None
+        raw = read(result.path, result, limits)
+        if raw is None:
+            self.tick()
+            return None
+        key = self.cache.key(raw) if self.cache is not None else None
+        staged = self._from_cache(position, key) if key is not None else None
+        if staged is not None:
+            self.settle(position, key, staged, cached=True)
+            return None
+        return position, raw, key
+
+    def settle(
+        self,
+        position: int,
+        key: str | None,
+        staged: Staged,
+        payload: bytes | None = None,
+        *,
+        record: bool = True,
+        cached: bool = False,
+        tick: bool = True,
+    ) -> None:
+        sig = self.signatures.get(position)
+        if record and self.index is not None and sig is not None and key is not None:
+            self.index.record(self.names[position], sig, key, staged, self.seen_ns, payload)
+        result = self.results[position]
+        result.cached = cached
+        result.absorb(staged)
+        if tick:
+            self.tick()
+
+
+def _workers(jobs: int | None, todo: int) -> int:
+    if jobs is None:
+        workers = default_jobs() if todo >= PARALLEL_MIN_FILES else 1
+    else:
+        workers = max(1, jobs)
+    return min(workers, max(1, todo))
+
+
 def stage_files(
     results: Sequence[FileResult],
     limits: Limits | None = None,
@@ -124,81 +224,18 @@ def stage_files(
     ``index`` (of the registry, ``index_names`` naming each result in it), a file whose
     signature the index trusts is not read at all, and every result is recorded in it.
     """
-    total = len(results)
-    finished = 0
-
-    def tick(count: int) -> None:
-        nonlocal finished
-        finished += count
-        if progress is not None:
-            progress(finished, total)
-
-    import time
-
-    indexed = index if cache is not None and len(index_names) == len(results) else None
-    # taken before any file is read: a file counts as settled only if it was older than this
-    seen_ns = time.time_ns()
-    signatures: dict[int, Signature] = {}
-
-    def remember(
-        position: int, key: str | None, staged: Staged, payload: bytes | None = None
-    ) -> None:
-        sig = signatures.get(position)
-        if indexed is not None and sig is not None and key is not None:
-            indexed.record(index_names[position], sig, key, staged, seen_ns, payload)
-
-    todo: list[tuple[int, bytes, str | None]] = []
-    for position, result in enumerate(results):
-        if indexed is not None and cache is not None:
-            try:
-                sig = signature(os.stat(result.path))
-            except OSError:
-                pass  # reading it reports why
-            else:
-                staged = indexed.trusted(index_names[position], sig)
-                if staged is not None:
-                    cache.hits += 1
-                    result.cached = True
-                    result.absorb(staged)
-                    tick(1)
-                    continue
-                signatures[position] = sig
-        raw = read(result.path, result, limits)
-        if raw is None:
-            tick(1)
-            continue
-        key = cache.key(raw) if cache is not None else None
-        staged = None
-        if cache is not None and key is not None:
-            if indexed is not None:
-                staged = indexed.by_key(index_names[position], key)
-            if staged is None:
-                staged = cache.get(key)
-            else:
-                cache.hits += 1
-        if staged is not None:
-            remember(position, key, staged)
-            result.cached = True
-            result.absorb(staged)
-            tick(1)
-            continue
-        todo.append((position, raw, key))
-    workers = default_jobs() if jobs is None else max(1, jobs)
-    if jobs is None and len(todo) < PARALLEL_MIN_FILES:
-        workers = 1
-    workers = min(workers, max(1, len(todo)))
+    run = _Run(results, cache, index, index_names, progress)
+    todo = [t for t in (run.lookup(p, limits) for p in range(len(results))) if t is not None]
+    workers = _workers(jobs, len(todo))
     if workers > 1:
         keys = {position: key for position, _raw, key in todo}
-        for position, (staged, payload) in sorted(
-            _stage_parallel(todo, workers, limits, options, cache, tick).items()
-        ):
-            remember(position, keys[position], staged, payload)
-            results[position].absorb(staged)
+        done = _stage_parallel(todo, workers, limits, options, cache, run.tick)
+        for position, (staged, payload) in sorted(done.items()):
+            run.settle(position, keys[position], staged, payload, tick=False)
         return
     for position, raw, key in todo:
+        # in this process the reference document is kept, to place registry findings later
         staged, document = stage_bytes(raw, limits, options)
         payload = cache.put(key, staged) if cache is not None and key is not None else None
-        remember(position, key, staged, payload)
         results[position].document = document
-        results[position].absorb(staged)
-        tick(1)
+        run.settle(position, key, staged, payload)
