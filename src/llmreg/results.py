@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from llmreg.diagnostics import Diagnostic
 from llmreg.rules import severity_of
-from llmreg.secrets import scrub
 
 if TYPE_CHECKING:
     from llmreg.source import Document
@@ -31,6 +30,8 @@ def finding(
     at_key: bool = False,
     file: str = "",
 ) -> Diagnostic:
+    from llmreg.secrets import scrub  # only a run with findings needs the secret shapes
+
     return Diagnostic(
         file=file,
         line=line,

@@ -7,7 +7,6 @@ command agrees with ``llmreg check`` on whether it is valid."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,43 +14,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from llmreg.cli._settings import config_option, load_settings, registry_path
+from llmreg.cli._settings import command_settings
 from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:
     from llmreg.registry import Registry
-    from llmreg.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_SETTINGS = "llmreg.settings"
-
-
-def registry_option(func: F) -> F:
-    """``--registry`` and ``--config``; the command receives ``registry`` resolved from both."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, registry: Path | None, config: Path | None, **kwargs: Any) -> Any:
-        settings = command_settings(config)
-        return func(*args, registry=registry_path(registry, settings), **kwargs)
-
-    option = click.option(
-        "--registry",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="The registry folder, or a snapshot file written by 'llmreg build' "
-        "[default: 'registry' in [tool.llmreg] settings, else providers.d].",
-    )
-    return option(config_option(wrapper))  # type: ignore[return-value]
-
-
-def command_settings(config: Path | None = None) -> Settings:
-    """The settings of this command run, loaded once (exit 2 when they are broken)."""
-    meta = click.get_current_context().meta
-    if _SETTINGS not in meta:
-        meta[_SETTINGS] = load_settings(config)
-    settings: Settings = meta[_SETTINGS]
-    return settings
 
 
 def text_or_json_option(help_text: str) -> Callable[[F], F]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from llmreg.cli._runtime import command_settings, registry_option
+from llmreg.cli._settings import command_settings, registry_option
 from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
 from llmreg.interop import SYSTEMS
 from llmreg.layout import KIND_FOLDERS

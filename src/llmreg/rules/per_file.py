@@ -9,16 +9,21 @@ reported on the first run even when the file has a schema error too.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
-from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from typing import TYPE_CHECKING, Any
 
-from llmreg import secrets
 from llmreg.constants import DEFAULT_AUTH_HEADER_FORMAT
 from llmreg.diagnostics import pointer_join
 from llmreg.rules import FileContext, Hit, file_rule
+
+if TYPE_CHECKING:
+    from urllib.parse import SplitResult
+
+    from llmreg import secrets
+
+# This module is imported wherever the rule catalogue is read (a check the cache answers
+# entirely among them), so what the rules need is imported when they first run.
 
 # -- inline secrets --------------------------------------------------------------------------
 
@@ -33,6 +38,8 @@ from llmreg.rules import FileContext, Hit, file_rule
     valid_only=False,
 )
 def inline_secret(ctx: FileContext) -> Iterator[Hit]:
+    from llmreg import secrets
+
     for leak in secrets.locate(ctx.data):
         pointer = "".join(pointer_join("", token) for token in leak.path)
         yield Hit(pointer, _leak_message(leak), at_key=leak.at_key)
@@ -108,6 +115,8 @@ _PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", 
 
 def _host_is_private(host: str) -> str | None:
     """Why ``host`` is private, loopback or link-local, or None for a public host."""
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -136,6 +145,8 @@ def _urls(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 def _parsed_urls(doc: dict[str, Any]) -> Iterator[tuple[str, str, bool, SplitResult | None, str]]:
     """(pointer, url, is-proxy, parts or None, why it is invalid) for each URL of a provider."""
+    from urllib.parse import urlsplit
+
     for pointer, url in _urls(doc):
         proxy = pointer.startswith("/proxy_config")
         schemes = ("http", "https", "socks5", "socks5h") if proxy else ("http", "https")
@@ -234,6 +245,8 @@ def pem(ctx: FileContext) -> Iterator[Hit]:
         if not isinstance(text, str):
             continue
         pointer = f"/{section}/ca_cert_pem"
+        from llmreg import secrets
+
         if secrets.key_shape(text):
             continue  # a private key here is reported by inline-secret
         problem = _pem_problem(text)
@@ -357,6 +370,8 @@ def model_params_schema(ctx: FileContext) -> Iterator[Hit]:
         return
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
+
+    from llmreg import secrets
 
     try:
         Draft202012Validator.check_schema(params)
