@@ -21,7 +21,10 @@ import contextlib
 import gc
 import json
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
 
 FORMAT = "llmreg-snapshot"
 FORMAT_VERSION = 1
+# The most load_snapshot reads unless told otherwise: about 100,000 definitions (a snapshot of
+# 10,000 is 22 MB), far below what parsing it would need in memory.
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
 
 
 def snapshot_document(registry: Registry) -> dict[str, Any]:
@@ -63,14 +69,61 @@ def snapshot_document(registry: Registry) -> dict[str, Any]:
     }
 
 
+# A write goes to ".NAME.<16 hex>.tmp" beside the target, then is renamed over it. A process
+# killed in between leaves that file behind; the next write of the same target removes those
+# nobody has written to for STALE_TEMP_SECONDS (a live write touches its file continuously).
+# Earlier releases named them with mkstemp (8 characters of [a-z0-9_]), so that form is ours too.
+STALE_TEMP_SECONDS = 3600
+_TEMP_TAIL = re.compile(r"\.(?:[0-9a-f]{16}|[a-z0-9_]{8})\.tmp")
+
+
+def _open_temp(path: Path, folder: Path) -> tuple[int, str]:
+    while True:
+        name = str(folder / f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            # 0o666 less the umask: a snapshot is no secret, readers run as other users.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:  # pragma: no cover - 64 random bits
+            continue
+
+
+def _remove_stale_temps(path: Path, folder: Path) -> None:
+    """Remove temporary files of earlier, killed writes of ``path``: only ours, only stale."""
+    prefix = f".{path.name}"
+    now = time.time()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(prefix) or not _TEMP_TAIL.fullmatch(name, len(prefix)):
+            continue
+        candidate = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            info = os.lstat(candidate)
+            # Never follow a link, never touch a folder or another user's file.
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != _uid():
+                continue
+            if now - info.st_mtime >= STALE_TEMP_SECONDS:
+                os.unlink(candidate)
+
+
+def _uid() -> int:
+    getuid = getattr(os, "geteuid", None)  # Windows has no owners: every match is ours
+    return getuid() if getuid is not None else 0
+
+
 def write_snapshot(registry: Registry, path: Path) -> Path:
     """Write the snapshot atomically: a temporary file in the same folder, fsync, rename.
 
-    Readers see the old file or the new one, never a partial one, even across a crash.
+    Readers see the old file or the new one, never a partial one, even across a crash; the
+    temporary files a crash leaves are removed by a later write once stale.
     """
     document = snapshot_document(registry)
     folder = path.parent if str(path.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    _remove_stale_temps(path, folder)
+    handle, temp_name = _open_temp(path, folder)
     try:
         # Streamed: the whole text and its UTF-8 bytes would be two more copies of the registry
         # in memory (about 45 MB at 10,000 definitions) at the peak of a load() then build.
@@ -80,9 +133,6 @@ def write_snapshot(registry: Registry, path: Path) -> Path:
             out.write("\n")
             out.flush()
             os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp_name, 0o666 & ~umask)  # mkstemp makes 0600; a snapshot is no secret
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -97,6 +147,14 @@ def write_snapshot(registry: Registry, path: Path) -> Path:
     return path
 
 
+def _shown(value: object, *, quote: bool = True) -> str:
+    """A value read from the snapshot, fit for a message: never a secret-shaped text."""
+    from llmreg.secrets import redact
+
+    text = redact(value if isinstance(value, str) else repr(value))
+    return repr(text) if quote and isinstance(value, str) else text
+
+
 def _field(entry: dict[str, Any], key: str, where: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str):
@@ -104,28 +162,66 @@ def _field(entry: dict[str, Any], key: str, where: str) -> str:
     return value
 
 
-def load_snapshot(path: str | os.PathLike[str]) -> Registry:
-    """Load and verify a snapshot; raises SnapshotError naming what is wrong."""
+def load_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_SNAPSHOT_BYTES) -> Registry:
+    """Load and verify a snapshot; raises SnapshotError naming what is wrong.
+
+    Only a regular file (or a link to one) of at most ``max_bytes`` bytes is read.
+    """
     # Many small objects are made and none is garbage: the cyclic collector would only rescan
     # them (measured: about a third of the load time at 10,000 definitions).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_snapshot(Path(path))
+        return _load_snapshot(Path(path), max_bytes)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_snapshot(source: Path) -> Registry:
+def _read_bounded(source: Path, max_bytes: int) -> bytes:
+    """The file's bytes: never from a device, FIFO or folder, never more than ``max_bytes``."""
+    try:
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting.
+        fd = os.open(
+            source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        )
+    except OSError as exc:
+        raise SnapshotError(f"cannot read snapshot {source}: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SnapshotError(
+                f"{source} is not a regular file (a folder, device or FIFO): a snapshot is a "
+                "file written by 'llmreg build'"
+            )
+        too_big = SnapshotError(
+            f"{source} is larger than {max_bytes} bytes, the most a snapshot may hold "
+            "(load_snapshot's max_bytes)"
+        )
+        if info.st_size > max_bytes:
+            raise too_big
+        chunks: list[bytes] = []
+        left = max_bytes + 1  # one byte more tells a file that grew past the bound
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise too_big
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SnapshotError(f"cannot read snapshot {source}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
 
+
+def _load_snapshot(source: Path, max_bytes: int) -> Registry:
     from llmreg.models import Model, Provider
     from llmreg.registry import Registry
 
-    try:
-        raw = source.read_bytes()
-    except OSError as exc:
-        raise SnapshotError(f"cannot read snapshot {source}: {exc.strerror or exc}") from exc
+    raw = _read_bounded(source, max_bytes)
     from pydantic_core import from_json
 
     try:
@@ -140,7 +236,7 @@ def _load_snapshot(source: Path) -> Registry:
     version = document.get("format_version")
     if version != FORMAT_VERSION:
         raise SnapshotError(
-            f"{source} has snapshot format_version {version!r}; this llmreg reads "
+            f"{source} has snapshot format_version {_shown(version)}; this llmreg reads "
             f"{FORMAT_VERSION}: rebuild it with 'llmreg build'"
         )
     entries = document.get("definitions")
@@ -149,7 +245,7 @@ def _load_snapshot(source: Path) -> Registry:
         raise SnapshotError(f"{source}: 'definitions' or 'registry_hash' is missing")
     if document.get("count") != len(entries):
         raise SnapshotError(
-            f"{source}: holds {len(entries)} definitions but says {document.get('count')!r} "
+            f"{source}: holds {len(entries)} definitions but says {_shown(document.get('count'))} "
             "(truncated or edited)"
         )
     del raw, document  # freed before the definitions are built: a lower peak RSS
@@ -160,16 +256,16 @@ def _load_snapshot(source: Path) -> Registry:
             raise SnapshotError(f"{where} is not an object")
         kind = _field(entry, "kind", where)
         ident = _field(entry, "id", where)
+        shown = f"{_shown(kind, quote=False)} {_shown(ident, quote=False)}"
         config_hash = _field(entry, "config_hash", where)
         canonical = _field(entry, "canonical", where).encode("utf-8")
         entries[index] = None  # its text is copied into the batch: the entry can go now
         batch = batches.get(kind)
         if batch is None:
-            raise SnapshotError(f"{source}: {kind} {ident}: unknown kind")
+            raise SnapshotError(f"{source}: {shown}: unknown kind")
         if digest(canonical) != config_hash:
             raise SnapshotError(
-                f"{source}: {kind} {ident}: content does not match its config_hash "
-                "(modified or corrupted)"
+                f"{source}: {shown}: content does not match its config_hash (modified or corrupted)"
             )
         batch.add(ident, config_hash, canonical)
     providers = batches["Provider"].finish()
@@ -230,11 +326,14 @@ class _Batch:
         try:
             built = self.adapter.validate_json(self.array)
         except ValidationError:
+            built = None
+        if built is None:  # named outside the handler: no error showing the input as context
             self._name_the_invalid_one()
         for definition, (ident, config_hash) in zip(built, self.checked, strict=True):
             if definition.id != ident or ident in self.seen:
+                shown = _shown(ident, quote=False)
                 raise SnapshotError(
-                    f"{source}: {cls.__name__} {ident}: id does not match its content or "
+                    f"{source}: {cls.__name__} {shown}: id does not match its content or "
                     "appears twice"
                 )
             self.seen.add(ident)
@@ -244,17 +343,29 @@ class _Batch:
         self._reset()
 
     def _name_the_invalid_one(self) -> NoReturn:
-        from pydantic import ValidationError
-
         cls, source, ends = self.cls, self.source, self.ends
         for (ident, _), start, end in zip(self.checked, ends[:-1], ends[1:], strict=True):
-            try:
-                cls.model_validate_json(self.array[start + 1 : end])
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                at = "/".join(str(p) for p in first["loc"])
+            problem = _first_problem(cls, self.array[start + 1 : end])
+            if problem is not None:
                 raise SnapshotError(
-                    f"{source}: {cls.__name__} {ident}: not a valid {cls.__name__}: "
-                    f"{at}: {first['msg']}"
-                ) from exc
+                    f"{source}: {cls.__name__} {_shown(ident, quote=False)}: not a valid "
+                    f"{cls.__name__}: {problem}"
+                )
         raise SnapshotError(f"{source}: the {cls.__name__} definitions are not valid")
+
+
+def _first_problem(cls: type[Provider] | type[Model], text: bytes | bytearray) -> str | None:
+    """Where and why ``text`` is not a valid ``cls``, without the input (it may be a secret).
+
+    Returned, not raised from the handler: pydantic's error, which shows the input, must not
+    become the context of the SnapshotError.
+    """
+    from pydantic import ValidationError
+
+    try:
+        cls.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        at = "/".join(_shown(str(part), quote=False) for part in first["loc"])
+        return f"{at}: {first['msg']}"
+    return None
