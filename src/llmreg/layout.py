@@ -3,8 +3,8 @@ tree is walked and how one of its files is read.
 
 A registry is ``<root>/<workspace>/providers|models/<name>.yaml``. Walking follows folders that
 are symbolic links when they stay inside the root (the Kubernetes ConfigMap layout links each
-top-level entry to ``..data/<entry>``); a linked folder that leads outside the root, or back into
-a folder already walked, is reported instead of being passed over in silence.
+top-level entry to ``..data/<entry>``), each real folder once, so a link cycle ends; a linked
+folder that leads outside the root is reported instead of being passed over in silence.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def walk(root: Path) -> Walked:
                 dirs[:] = []
                 continue
             if real in walked:
-                errors.append((Path(folder), "it links to a folder read already (not followed)"))
+                # a link back to a folder read already (a cycle): nothing in it goes unread
                 dirs[:] = []
                 continue
             walked.add(real)
