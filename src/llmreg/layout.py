@@ -44,6 +44,14 @@ class Unreadable(Exception):
         self.reason = reason
 
 
+class NotRegular(Unreadable):
+    """A folder, device, FIFO or socket where a file was expected."""
+
+
+class TooLarge(Unreadable):
+    """Larger than the bound, said by the file's size before any byte was read."""
+
+
 Walked = tuple[list[tuple[str, ...]], list[tuple[Path, str]]]
 
 
@@ -101,9 +109,12 @@ _KINDS = (
 )
 
 
-def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes:
+def read_file(
+    path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES, *, refuse_larger: bool = False
+) -> bytes:
     """The bytes of a regular file, at most ``max_bytes + 1`` of them (one more than the limit,
-    so that the reader reports a file over it), or Unreadable.
+    so that the caller can tell a file over it), or Unreadable. With ``refuse_larger``, a file
+    whose size is already over the bound is TooLarge before anything is read.
 
     Opened without blocking and checked after opening, so a FIFO or a device (``/dev/zero``,
     ``/dev/urandom``) behind a link is refused at once instead of hanging or filling memory.
@@ -114,12 +125,15 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
     except OSError as exc:
         raise Unreadable(exc.strerror or exc.__class__.__name__) from None
     try:
-        mode = os.fstat(fd).st_mode
+        info = os.fstat(fd)
+        mode = info.st_mode
         if stat.S_ISDIR(mode):
-            raise Unreadable(os.strerror(errno.EISDIR))
+            raise NotRegular(os.strerror(errno.EISDIR))
         if not stat.S_ISREG(mode):
             what = next((text for test, text in _KINDS if test(mode)), "not a regular file")
-            raise Unreadable(f"it is {what}, not a regular file")
+            raise NotRegular(f"it is {what}, not a regular file")
+        if refuse_larger and info.st_size > max_bytes:
+            raise TooLarge(f"it is larger than {max_bytes} bytes")
         chunks: list[bytes] = []
         left = max_bytes + 1
         while left > 0:
