@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import click
 
+from llmreg.cli._settings import command_settings, registry_option
 from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
 from llmreg.interop import SYSTEMS
-
-SUBFOLDER = {"Provider": "providers", "Model": "models"}
+from llmreg.layout import expected_path
 
 
 def read_json(path: Path) -> Any:
@@ -53,13 +53,7 @@ def _print_report(diagnostics: list[Any]) -> None:
     "id prefix), else 'default'].",
 )
 @click.option("--name", default=None, help="Name of the definition [default: from the payload].")
-@click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("providers.d"),
-    show_default=True,
-    help="The registry folder to write into.",
-)
+@registry_option
 def command(
     system: str, file: Path, workspace: str | None, name: str | None, registry: Path
 ) -> int:
@@ -69,10 +63,11 @@ def command(
     what was dropped, converted or must be set by hand. An existing file is never overwritten
     (exit 1); a definition that would not pass 'llmreg check' is not written (exit 1).
     """
-    from llmreg.check import FileResult, check_bytes, run_check
+    from llmreg.check import FileResult, check_bytes, finish, run_check
     from llmreg.interop import InteropError, import_
     from llmreg.interop.yaml_out import definition_text
 
+    settings = command_settings()
     payload = read_json(file)
     try:
         document, notes = import_(system, payload, workspace=workspace, name=name)
@@ -81,13 +76,16 @@ def command(
         raise click.exceptions.Exit(EXIT_USAGE) from None
     kind = SYSTEMS[system].kind
     ws, nm = str(document.get("workspace")), str(document.get("name"))
-    rel = PurePosixPath(ws, SUBFOLDER[kind], f"{nm}.yaml")
+    rel = expected_path(kind, ws, nm)
     target = registry / rel
     if target.exists():
         click.echo(f"llmreg: {target} already exists; not overwritten", err=True)
         raise click.exceptions.Exit(EXIT_FINDINGS)
     content = definition_text(document, target).encode("utf-8")
-    staged = check_bytes(content, FileResult(path=target, display=str(target), rel=rel))
+    staged = check_bytes(
+        content, FileResult(path=target, display=str(target), rel=rel), options=settings.options
+    )
+    finish([staged], settings)
     if any(d.severity == "error" for d in staged.diagnostics):
         _print_report(staged.diagnostics)
         click.echo(f"llmreg: {target} not written: the definition would not pass the check")
@@ -105,7 +103,7 @@ def command(
     click.echo(f"wrote {target}")
     for line in notes:
         click.echo(f"note: {line}")
-    report = run_check([target], registry)
+    report = run_check([target], registry, settings=settings)
     if report.diagnostics:
         _print_report(report.diagnostics)
     if not report.ok:
