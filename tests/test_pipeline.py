@@ -119,15 +119,33 @@ def test_a_schema_error_does_not_hide_an_inline_secret(tmp_path: Path) -> None:
     ]
 
 
-def test_findings_per_file_are_capped_and_the_rest_counted() -> None:
+def test_findings_per_file_are_capped_and_the_rest_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """33,000 misspelled keys: 200 findings and a count, and only the findings shown are
+    written out (each suggestion is a fuzzy match against every known key)."""
+    import difflib
+
+    from llmreg import validate
+
+    matches: list[str] = []
+    real = difflib.get_close_matches
+
+    def counting(word: str, *args: object, **kwargs: object) -> list[str]:
+        matches.append(word)
+        return real(word, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validate.difflib, "get_close_matches", counting)
     keys = "".join(f"contxt_window{i}: 1\n" for i in range(33_000))
     raw = MODEL.format(name="m", extra=keys).encode()
     staged, _document = stage_bytes(raw)
+    # the fast reader's pass and the reference reader's pass, each stopping at the limit
+    assert len(matches) <= 2 * MAX_FINDINGS
     assert len(staged.findings) == MAX_FINDINGS + 1
     assert {d.rule for d in staged.findings[:-1]} == {"schema"}
     last = staged.findings[-1]
     assert last.rule == LIMIT_RULE
-    assert last.message.startswith("32,800 more findings")
+    assert last.message.startswith("32,800 more findings are in this file not shown")
 
 
 def test_errors_are_kept_before_warnings_when_capped() -> None:

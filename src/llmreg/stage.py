@@ -161,7 +161,7 @@ def _run_rules(out: _Findings, kind: str, data: Any, options: CheckOptions, *, v
 
 def _left_out(count: int) -> str:
     return (
-        f"{count:,} more finding{'s' if count != 1 else ''} in this file are not shown; "
+        f"{count:,} more finding{'s are' if count != 1 else ' is'} in this file not shown; "
         f"at most {MAX_FINDINGS} are reported per file"
     )
 

@@ -248,11 +248,11 @@ def check_document(
         if limit is not None and len(problems) >= limit:
             more += _count(error)
             continue
-        for problem in _translate(error, yaml11):
+        for taken, problem in enumerate(_translate(error, yaml11), 1):
+            problems.append(problem)
             if limit is not None and len(problems) >= limit:
-                more += 1
-            else:
-                problems.append(problem)
+                more += _count(error) - taken  # the rest, without writing them out
+                break
     return problems, more
 
 
