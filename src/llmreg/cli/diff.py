@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from llmreg.cli._runtime import open_registry, text_or_json_option
-from llmreg.exits import EXIT_USAGE
+from llmreg.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 
 @click.command("diff")
@@ -39,4 +39,4 @@ def command(old: Path, new: Path, output_format: str) -> int:
     else:
         for line in changes.lines():
             click.echo(line)
-    return 0 if changes.equal else 1
+    return EXIT_OK if changes.equal else EXIT_FINDINGS
