@@ -70,7 +70,6 @@ class FileResult:
     data: dict[str, Any] | None = None  # set only when the document passed the schema
     model_id: str | None = None  # workspace/name of a Model document, even an invalid one
     comments: Comments = field(default_factory=dict)
-    cached: bool = False  # the stage result came from the cache (no parse happened)
     _reread: bool = field(default=False, repr=False, compare=False)
 
     def _positions(self) -> Document | None:

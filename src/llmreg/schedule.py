@@ -164,7 +164,7 @@ class _Run:
         staged = self._from_index(position)
         if staged is not None and self.cache is not None:
             self.cache.hits += 1
-            self.settle(position, None, staged, record=False, cached=True)
+            self.settle(position, None, staged, record=False)
             return None
         raw = read(result.path, result, limits)
         if raw is None:
@@ -173,7 +173,7 @@ class _Run:
         key = self.cache.key(raw) if self.cache is not None else None
         staged = self._from_cache(position, key) if key is not None else None
         if staged is not None:
-            self.settle(position, key, staged, cached=True)
+            self.settle(position, key, staged)
             return None
         return position, raw, key
 
@@ -185,15 +185,12 @@ class _Run:
         payload: bytes | None = None,
         *,
         record: bool = True,
-        cached: bool = False,
         tick: bool = True,
     ) -> None:
         sig = self.signatures.get(position)
         if record and self.index is not None and sig is not None and key is not None:
             self.index.record(self.names[position], sig, key, staged, self.seen_ns, payload)
-        result = self.results[position]
-        result.cached = cached
-        result.absorb(staged)
+        self.results[position].absorb(staged)
         if tick:
             self.tick()
 
