@@ -99,24 +99,39 @@ def test_a_secret_shaped_key_is_an_inline_secret(tmp_path: Path) -> None:
     assert KEY not in _outputs(report)
 
 
-def test_a_schema_error_does_not_hide_an_inline_secret(tmp_path: Path) -> None:
+def test_a_schema_error_does_not_hide_the_rules_that_need_no_valid_data(tmp_path: Path) -> None:
     root = tmp_path / "registry"
     _write(
         root,
         "default/providers/p.yaml",
-        PROVIDER.format(
+        PROVIDER.replace("https://api.openai.com/v1", "http://10.0.0.12:8000/v1").format(
             name="p",
             extra=(
-                'network_config:\n  max_retries: "3"\n'
+                'network_config:\n  max_retries: "3"\n  insecure_skip_verify: true\n'
                 f"default_extra_headers:\n  X-Trace: Bearer {KEY}\n"
             ),
         ),
     )
     report = run_check([], root)
     assert sorted((d.line, d.rule) for d in report.diagnostics) == [
+        (5, "private-network"),
         (8, "schema"),
-        (10, "inline-secret"),
+        (9, "insecure-tls"),
+        (11, "inline-secret"),
     ]
+
+
+def test_rules_on_any_data_survive_any_shape(tmp_path: Path) -> None:
+    root = tmp_path / "registry"
+    _write(
+        root,
+        "default/providers/p.yaml",
+        "kind: Provider\nworkspace: default\nname: p\nhost_url: [1]\n"
+        "network_config: [1]\nproxy_config: 3\ndefault_extra_headers: [a]\n"
+        f"default_extra_body: {{1: {KEY}}}\n",
+    )
+    report = run_check([], root)
+    assert {d.rule for d in report.diagnostics} == {"schema", "inline-secret"}
 
 
 def test_findings_per_file_are_capped_and_the_rest_counted(

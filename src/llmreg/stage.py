@@ -154,7 +154,8 @@ def _run_rules(out: _Findings, kind: str, data: Any, options: CheckOptions, *, v
         return
     context = FileContext(kind=kind, data=data, options=options)
     for rule in file_rules():
-        if (kind in rule.kinds if valid else not rule.valid_only) and rule.check is not None:
+        runs = rule.kinds is None or kind in rule.kinds
+        if runs and (valid or not rule.valid_only) and rule.check is not None:
             for hit in rule.check(context):
                 out.add(rule.id, hit.message, hit.pointer, at_key=hit.at_key)
 

@@ -95,7 +95,7 @@ class Rule:
     bad: str
     good: str
     scope: Scope = "pipeline"
-    kinds: tuple[str, ...] = ("Provider", "Model")
+    kinds: tuple[str, ...] | None = None  # None: documents of any kind
     valid_only: bool = True
     check: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
@@ -117,10 +117,11 @@ def file_rule(
     *,
     bad: str,
     good: str,
-    kinds: tuple[Kind, ...] = ("Provider", "Model"),
+    kinds: tuple[Kind, ...] | None = None,
     valid_only: bool = True,
 ) -> Callable[[FileCheck], FileCheck]:
-    """Declare a rule on one document; it runs on documents of ``kinds``."""
+    """Declare a rule on one document; it runs on documents of ``kinds`` (None: any kind,
+    even one the schema refuses)."""
 
     def register(check: FileCheck) -> FileCheck:
         declare(Rule(id, severity, summary, bad, good, "file", kinds, valid_only, check))

@@ -135,6 +135,12 @@ def _host_is_private(host: str) -> str | None:
     return None
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one: the rules declared valid_only=False
+    read documents of any shape."""
+    return value if isinstance(value, dict) else {}
+
+
 def _urls(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if isinstance(doc.get("host_url"), str):
         yield "/host_url", doc["host_url"]
@@ -176,6 +182,7 @@ def _parsed_urls(doc: dict[str, Any]) -> Iterator[tuple[str, str, bool, SplitRes
     bad="host_url: api.openai.com/v1",
     good="host_url: https://api.openai.com/v1",
     kinds=("Provider",),
+    valid_only=False,
 )
 def invalid_url(ctx: FileContext) -> Iterator[Hit]:
     for pointer, _url, _proxy, parts, why in _parsed_urls(ctx.data):
@@ -191,9 +198,10 @@ def invalid_url(ctx: FileContext) -> Iterator[Hit]:
     bad="host_url: http://10.0.0.12:8000/v1",
     good="host_url: http://10.0.0.12:8000/v1\nnetwork_config:\n  allow_private_network: true",
     kinds=("Provider",),
+    valid_only=False,
 )
 def private_network(ctx: FileContext) -> Iterator[Hit]:
-    if (ctx.data.get("network_config") or {}).get("allow_private_network"):
+    if _mapping(ctx.data.get("network_config")).get("allow_private_network"):
         return
     for pointer, _url, proxy, parts, _why in _parsed_urls(ctx.data):
         host = parts.hostname if parts is not None else None
@@ -216,10 +224,10 @@ def private_network(ctx: FileContext) -> Iterator[Hit]:
     bad="network_config:\n  insecure_skip_verify: true",
     good="network_config:\n  ca_cert_pem: |\n    -----BEGIN CERTIFICATE-----\n    ...",
     kinds=("Provider",),
+    valid_only=False,
 )
 def insecure_tls(ctx: FileContext) -> Iterator[Hit]:
-    network = ctx.data.get("network_config") or {}
-    if network.get("insecure_skip_verify") is True:
+    if _mapping(ctx.data.get("network_config")).get("insecure_skip_verify") is True:
         yield Hit(
             "/network_config/insecure_skip_verify",
             "TLS certificates of this provider are not verified; trust its CA with "
