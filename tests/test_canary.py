@@ -592,17 +592,9 @@ def _import_labelstudio_key_as_provider(key: str) -> tuple[str, dict[str, Any]]:
     [
         _param(_import_bifrost),
         _param(_import_bifrost_bad_port),
-        _param(
-            _import_bifrost_key_as_provider,
-            leaks_in="import's unknown-provider error (item 6)",
-            branch="interop",
-        ),
+        _param(_import_bifrost_key_as_provider),
         _param(_import_labelstudio),
-        _param(
-            _import_labelstudio_key_as_provider,
-            leaks_in="import's provider error (item 6)",
-            branch="interop",
-        ),
+        _param(_import_labelstudio_key_as_provider),
         _param(_import_nemo),
         _param(_import_nemo_key_as_name),
         _param(_import_openwebui),

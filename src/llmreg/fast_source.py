@@ -16,12 +16,21 @@ for text where it is known to agree, and its answer is checked:
   as every date in the file has two-digit months and days (``2027-1-5`` sends the file to the
   reference, and so does any timestamp);
 - the result is otherwise plain JSON data, has string keys only, finite numbers, no string
-  that a YAML 1.1 reader would take for something else, and stays within the limits.
+  that a YAML 1.1 reader would take for something else, and stays within the limits;
+- where yaml-rs itself is wrong, the text is declined too: a text without a final line break
+  (yaml-rs adds one to a block scalar that ends the file, YAML 1.2 does not), a flow collection
+  over several lines (yaml-rs accepts a key over two lines in a flow mapping), a lone CR, a byte
+  order mark inside the text, a colon right before ``]``, ``}`` or ``,`` (``{b:}``, which
+  libyaml refuses), and a result with a string that starts with an indicator
+  (``[|x]``, ``[a, >x]``; ``[:x]`` and ``[?x]``, which libyaml refuses or reads as a key) or is
+  only white space with a line break (an empty block scalar, which yaml-rs reads as a line
+  break).
 
 Anything else returns None and the reference reads the file. The stage also reruns a file with
 the reference whenever it has a finding, so positions always come from the reference.
 ``tests/test_fast_source.py`` compares both readers on the golden examples, the bundled and
-generated registries and the cases above.
+generated registries and the cases above; ``tests/test_reader_agreement.py`` and the fuzz target
+``fuzz/reader_diff.py`` compare them on texts from a grammar of the tricky constructs.
 """
 
 from __future__ import annotations
@@ -36,27 +45,62 @@ from llmreg.source import DEFAULT_LIMITS, Limits, yaml11_reading
 
 # Checked with plain substring tests and small anchored patterns: one regular expression with all
 # the alternatives cost more than yaml-rs itself (430 against 70 microseconds a file).
-_RISKY_TEXT = ("!", "&", "*", "\t", "<<", "\n%", "\n---", "\n...")
-# a plain number right after ': ', '- ', '[', ',', '{' or '? ' with a leading zero, a base
-# prefix, underscores, colons or an exponent
-_RISKY_NUMBER = re.compile(r"(?:[:\[,{?]|- )[ ]*[-+]?(?:0\d|\d[\d.]*[_:eExXoObB])")
+_RISKY_TEXT = ("!", "&", "*", "\t", "<<", "\n%", "\n---", "\n...", "\ufeff")
+# a plain number right after a line break, ': ', '- ', '[', ',', '{' or '? ' with a leading
+# zero, a base prefix, underscores, colons or an exponent
+_RISKY_NUMBER = re.compile(r"(?:[:\[,{?\n]|- )[ ]*[-+]?(?:0\d|\.?\d[\d.]*[_:eExXoObB])")
 # a date with a one-digit month or day, which yaml-rs still reads as a date
 _SHORT_DATE = re.compile(r"-(?:\d-|\d\d-\d(?!\d))")
 _CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
 # what YAML does not allow in a stream, which the reference reports, and the line breaks of
-# YAML 1.1 (NEL, LS, PS) that libyaml honours and YAML 1.2 readers do not
+# YAML 1.1 (NEL, LS, PS), which the reference reads as YAML 1.2 does only through stand-ins
 _NOT_ALLOWED = re.compile(
     "[^\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
 
 
 _NUMBER_START = frozenset("+-0123456789")
+# yaml-rs takes '[|x]', '[a, >x]', '{k: @x}' for plain scalars, which YAML forbids (an indicator
+# cannot start a plain scalar); '[:x]' and '[?x]' are plain in YAML 1.2 but libyaml refuses the
+# first and reads the second as a mapping. A string that starts so is declined, however written.
+_INDICATOR_START = frozenset("|>%@`:?")
+# a quoted scalar within one line
+_QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\n]|'')*'")
+# a lone CR ends lines for YAML but not for the checks here
+_LONE_CR = re.compile(r"\r(?!\n)")
+# '{b:}', '[b:, c]': a key with its value left out, right after the colon; YAML 1.2 allows it
+# (spec example 7.17), libyaml refuses it
+_BARE_COLON = re.compile(r":[\]},]")
+
+
+def _flow_over_lines(text: str) -> bool:
+    """A line opens more flow collections than it closes, not counting quoted text (or has a
+    quote left open): yaml-rs accepts keys over several lines in a flow mapping, which YAML
+    refuses."""
+    for line in text.split("\n"):
+        if "[" not in line and "{" not in line:
+            continue
+        if '"' in line or "'" in line:
+            line = _QUOTED.sub("", line)
+            if '"' in line or "'" in line:
+                return True
+        if line.count("[") + line.count("{") > line.count("]") + line.count("}"):
+            return True
+    return False
 
 
 def _risky(text: str) -> bool:
     if any(marker in text for marker in _RISKY_TEXT):
         return True
     if text.startswith(("%", "---", "...")):
+        return True
+    if not text.endswith("\n"):
+        # yaml-rs ends a block scalar at the end of the text with a line break YAML 1.2 does not
+        # add (chomping, 8.1.1.2: the last line break is kept only if present)
+        return True
+    if _LONE_CR.search(text) or _BARE_COLON.search(text):
+        return True
+    if ("[" in text or "{" in text) and _flow_over_lines(text):
         return True
     if (_CONTROL if text.isascii() else _NOT_ALLOWED).search(text):
         return True
@@ -78,7 +122,7 @@ def _plain(data: Any, limits: Limits) -> bool:
             if depth >= limits.max_depth:
                 return False
             for key, value in item.items():
-                if type(key) is not str:
+                if type(key) is not str or key[:1] in _INDICATOR_START:
                     return False
                 if type(value) is datetime.date:
                     item[key] = value = value.isoformat()
@@ -92,6 +136,8 @@ def _plain(data: Any, limits: Limits) -> bool:
                     item[index] = value = value.isoformat()
                 stack.append((value, depth + 1))
         elif kind is str:
+            if item[:1] in _INDICATOR_START or (item.isspace() and "\n" in item):
+                return False
             # every YAML 1.1 look-alike is a short word (yes, off...) or starts like a number
             if (len(item) <= 5 or item[:1] in _NUMBER_START) and yaml11_reading(item):
                 return False

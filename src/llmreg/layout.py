@@ -36,6 +36,31 @@ def is_definition_name(name: str) -> bool:
     return name.endswith(YAML_SUFFIXES) and not name.startswith(".")
 
 
+_FOLDER_NAMES = tuple(KIND_FOLDERS.values())
+
+
+def in_layout(parts: tuple[str, ...]) -> bool:
+    """``<workspace>/<providers|models>/<name>.yaml``: where a registry keeps its definitions."""
+    return (
+        len(parts) == 3
+        and parts[1] in _FOLDER_NAMES
+        and parts[2].endswith(YAML_SUFFIXES)
+        and not any(part.startswith(".") for part in parts)
+    )
+
+
+def is_registry_folder(folder: Path) -> bool:
+    """At least one definition file where a registry keeps them. A folder without any (the
+    repository's root, ``src/``) is not a registry, and saying so beats reporting every YAML
+    file in it as misplaced."""
+    for kind in _FOLDER_NAMES:
+        for suffix in YAML_SUFFIXES:
+            for found in folder.glob(f"*/{kind}/*{suffix}"):
+                if in_layout(found.relative_to(folder).parts):
+                    return True
+    return False
+
+
 class Unreadable(Exception):
     """A path that cannot be read as a definition file; ``reason`` says why, for a finding."""
 
@@ -49,7 +74,11 @@ class NotRegular(Unreadable):
 
 
 class TooLarge(Unreadable):
-    """Larger than the bound, said by the file's size before any byte was read."""
+    """Larger than the bound, said by the file's ``size`` before any byte was read."""
+
+    def __init__(self, reason: str, size: int) -> None:
+        super().__init__(reason)
+        self.size = size
 
 
 Walked = tuple[list[tuple[str, ...]], list[tuple[Path, str]]]
@@ -133,7 +162,7 @@ def read_file(
             what = next((text for test, text in _KINDS if test(mode)), "not a regular file")
             raise NotRegular(f"it is {what}, not a regular file")
         if refuse_larger and info.st_size > max_bytes:
-            raise TooLarge(f"it is larger than {max_bytes} bytes")
+            raise TooLarge(f"it is larger than {max_bytes} bytes", info.st_size)
         chunks: list[bytes] = []
         left = max_bytes + 1
         while left > 0:

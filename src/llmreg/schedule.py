@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmreg.cache import Cache, RegistryIndex, Signature, signature
 from llmreg.constants import MAX_FILE_BYTES
-from llmreg.layout import Unreadable, read_file
+from llmreg.layout import TooLarge, Unreadable, read_file
 from llmreg.results import FileResult, Staged, finding
 from llmreg.settings import CheckOptions
 from llmreg.stage import stage_bytes
@@ -35,8 +35,19 @@ Todo = tuple[int, bytes, "str | None"]  # (position, bytes, cache key)
 
 def read(path: Path, result: FileResult, limits: Limits | None = None) -> bytes | None:
     """The file's bytes (at most the size limit plus one), or None with a read-error recorded."""
+    max_bytes = MAX_FILE_BYTES if limits is None else limits.max_bytes
     try:
-        return read_file(path, MAX_FILE_BYTES if limits is None else limits.max_bytes)
+        return read_file(path, max_bytes, refuse_larger=True)
+    except TooLarge as exc:
+        # said here, with the file's size, since only the bound plus one byte would be read
+        result.diagnostics.append(
+            finding(
+                "yaml-limit",
+                f"the file is {exc.size} bytes; definition files may be at most {max_bytes} bytes",
+                file=result.display,
+            )
+        )
+        return None
     except Unreadable as exc:
         result.diagnostics.append(
             finding("read-error", f"cannot read the file: {exc.reason}", file=result.display)

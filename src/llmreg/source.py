@@ -15,6 +15,7 @@ non-core tag without constructing it, and records where each value and key start
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -438,20 +439,60 @@ class _Builder:
         mapping.value.update(merged)
 
 
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the breaks libyaml counts
+# The line breaks of YAML 1.2 (and of git, GitHub and editors): CR LF, LF, CR. NEL, LS and PS
+# were breaks in YAML 1.1 only; see ``_yaml12_breaks``.
+_LINE_BREAK = re.compile("\r\n|[\r\n]")
+_YAML1_1_BREAKS = "\x85\u2028\u2029"
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` as editors number them (``str.splitlines`` also splits at NEL,
+    LS, PS, form feeds and more, which would shift every line after one)."""
+    return _LINE_BREAK.split(text)
+
+
+def position_at(text: str | bytes, offset: int) -> Position:
+    """The 1-based line and column (in characters) of ``offset``, an index into ``text``."""
+    before = text[:offset]
+    if isinstance(before, bytes):
+        before = before.decode("utf-8", errors="replace")
+    breaks = list(_LINE_BREAK.finditer(before))
+    line_start = breaks[-1].end() if breaks else 0
+    return Position(len(breaks) + 1, len(before) - line_start + 1)
+
+
+def _yaml12_breaks(text: str) -> tuple[str, dict[int, str] | None]:
+    """``text`` with NEL, LS and PS replaced by private-use characters it does not hold, and the
+    ``str.translate`` table that turns them back (None when there is nothing to replace).
+
+    libyaml follows YAML 1.1, where these three are line breaks: it would fold them to spaces,
+    end plain scalars and mappings at them, and count lines after them. YAML 1.2 (5.4) reads them
+    as ordinary characters, as do yaml-rs and editors. A stand-in of the same length that libyaml
+    takes for an ordinary printable character gives YAML 1.2's reading and YAML 1.2's lines.
+    """
+    present = [c for c in _YAML1_1_BREAKS if c in text]
+    if not present:
+        return text, None
+    used = set(text)
+    # a file within the size limit holds far fewer distinct characters than these ranges
+    candidates = itertools.chain(range(0xE000, 0xFEFF), range(0x10000, 0x110000))
+    spare = (c for c in map(chr, candidates) if c not in used)
+    forth = {ord(c): next(spare) for c in present}
+    back = {ord(stand_in): chr(c) for c, stand_in in forth.items()}
+    return text.translate(forth), back
 
 
 def _inside(text: str, position: Position) -> Position:
     """``position`` moved into the text: libyaml places the end of a stream whose last line has
     no line break on the line after it, which no editor can show."""
-    lines = _LINE_BREAK.split(text)
+    lines = split_lines(text)
     if position.line > len(lines):
         return Position(len(lines), len(lines[-1]) + 1)
     return Position(position.line, min(position.column, len(lines[position.line - 1]) + 1))
 
 
 def _pull_inside(text: str, doc: Document) -> None:
-    lines = _LINE_BREAK.split(text)
+    lines = split_lines(text)
     end = Position(len(lines), len(lines[-1]) + 1)
     for table in (doc.value_positions, doc.key_positions):
         for pointer, position in table.items():
@@ -470,13 +511,10 @@ def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> SourceProblem:
     offset = exc.position
     if LIBYAML:
         offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
-    before = text[:offset]
-    line = len(_LINE_BREAK.findall(before)) + 1
-    last_break = max((m.end() for m in _LINE_BREAK.finditer(before)), default=0)
     return SourceProblem(
         "yaml-syntax",
         f"invalid YAML: character U+{code:04X} is not allowed in YAML ({exc.reason})",
-        _inside(text, Position(line, offset - last_break + 1)),
+        _inside(text, position_at(text, offset)),
     )
 
 
@@ -487,13 +525,86 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     errors, limits, empty or multi-document files, a top level that is not a mapping).
     Non-fatal problems (duplicate keys, unsupported tags) are listed in ``Document.problems``.
     """
+    text, back = _yaml12_breaks(text)
+    try:
+        doc = _parse(text, limits, back)
+    except SourceError as exc:
+        if back:
+            exc.problem.message = exc.problem.message.translate(back)
+        raise
+    if back:
+        for found in doc.problems:
+            found.message = found.message.translate(back)
+    return doc
+
+
+_NODE_EVENTS = (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent, ev.AliasEvent)
+
+
+def _no_question_key(text: str, event: ev.NodeEvent) -> None:
+    """Refuse '?' written right before a node, as in '[?x]' or '{?x: 1}'.
+
+    YAML 1.2 reads '?x' as the text "?x" ('?' is the key indicator only before a space, 7.3.3);
+    libyaml, in a flow collection, reads it as the key indicator and the node as a mapping key.
+    No reader can be trusted with it, so it is reported rather than read one way or the other.
+    """
+    index = event.start_mark.index if event.start_mark else 0
+    if index and text[index - 1 : index] == "?":
+        raise SourceError(
+            SourceProblem(
+                "yaml-syntax",
+                "invalid YAML: '?' right before a value is read as a mapping key by YAML 1.1 "
+                "readers and as text by YAML 1.2 ones; write '? key' for a key or quote the text",
+                position_at(text, index - 1),
+            )
+        )
+
+
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+
+
+def _no_glued_comment(text: str, event: ev.ScalarEvent) -> None:
+    """Refuse a comment glued to a quoted scalar or a block scalar header ('"x"#c', '|#c').
+
+    YAML 1.2 starts a comment only after white space (6.6); libyaml takes these for comments
+    anyway, where YAML 1.2 readers refuse the text.
+    """
+    if event.style in ('"', "'") and event.end_mark is not None:
+        at = event.end_mark.index
+        glued = text[at : at + 1] == "#"
+    elif event.style in ("|", ">") and event.start_mark is not None:
+        at = event.start_mark.index
+        header = _BLOCK_HEADER_COMMENT.match(text, at)
+        glued = header is not None
+        at = header.end() - 1 if header else at
+    else:
+        return
+    if glued:
+        raise SourceError(
+            SourceProblem(
+                "yaml-syntax",
+                "invalid YAML: a comment needs white space before '#' (YAML 1.2 readers refuse "
+                "this line)",
+                position_at(text, at),
+            )
+        )
+
+
+def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
     builder = _Builder(limits)
-    parser = _Parser(text)
     documents = 0
     try:
+        # inside the try: PyYAML's pure-Python reader checks the characters as it is built
+        parser = _Parser(text)
         while True:
             event = parser.get_event()
+            if isinstance(event, _NODE_EVENTS):
+                _no_question_key(text, event)
             if isinstance(event, ev.ScalarEvent):
+                _no_glued_comment(text, event)
+                if back is not None:
+                    event.value = event.value.translate(back)
+                    event.tag = event.tag and event.tag.translate(back)
                 builder.scalar(event)
             elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
                 builder.start(event, {} if isinstance(event, ev.MappingStartEvent) else [])
@@ -542,7 +653,7 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
             SourceProblem("yaml-syntax", f"invalid YAML: {exc}", Position(1, 1))
         ) from exc
     doc = builder.doc
-    if text and text[-1] not in "\r\n\x85\u2028\u2029":
+    if text and text[-1] not in "\r\n":
         # only then can libyaml place a node (an implicit null at the very end) past the text
         _pull_inside(text, doc)
     if not builder.root_set or doc.data is None:
@@ -572,14 +683,11 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
         raise SourceError(
             SourceProblem(
                 "encoding",
                 f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; definition files are UTF-8",
-                Position(line, column),
+                position_at(raw, exc.start),
             )
         ) from exc
 
@@ -597,13 +705,12 @@ def read_text(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
         )
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
-        before = raw[:offset]
         raise SourceError(
             SourceProblem(
                 "encoding",
                 "the file contains a NUL byte: it is binary or not UTF-8 "
                 "(UTF-16 files are not supported)",
-                Position(before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1),
+                position_at(raw, offset),
             )
         )
     return decode(raw)

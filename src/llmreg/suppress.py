@@ -47,8 +47,10 @@ def scan(raw: bytes) -> Comments:
     """
     if b"llmreg:" not in raw:
         return {}
+    from llmreg.source import split_lines  # lines as findings count them: not str.splitlines
+
     found: Comments = {}
-    lines = raw.replace(b"\x00", b"").decode("utf-8", errors="replace").splitlines()
+    lines = split_lines(raw.replace(b"\x00", b"").decode("utf-8", errors="replace"))
     for number, line in enumerate(lines, 1):
         if "llmreg:" in line:
             ids, problems = _suppressions(line)

@@ -19,7 +19,11 @@ Notes = list[str]
 
 
 class InteropError(ValueError):
-    """The payload or definition cannot be converted; the message is one line for the user."""
+    """The payload or definition cannot be converted; the message is one line for the user,
+    with anything secret-shaped redacted (the payload's values end up in it)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(secrets.scrub(message))
 
 
 def note(notes: Notes | None, message: str) -> None:
