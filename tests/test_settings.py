@@ -296,7 +296,7 @@ _ALLOWING = (
         ["hash"],
         ["show", "provider", "default/p"],
         ["build", "--out", "snap.json"],
-        ["export", "bifrost", "default/p"],
+        ["export", "nemo", "default/p"],
     ],
     ids=lambda a: a[0],
 )

@@ -22,8 +22,12 @@ from typing_extensions import Self
 
 from llmreg.constants import DEFAULT_AUTH_HEADER_FORMAT
 
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.-]+$"
-ENTITY_ID_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
+# At least one character that is not a dot: "." and ".." are path components, not names, and a
+# definition's path is built from its workspace and name (no lookahead: jsonschema-rs and
+# other languages' validators read this pattern too).
+_PART = r"\.*[A-Za-z0-9_-][A-Za-z0-9_.-]*"
+IDENTIFIER_PATTERN = rf"^{_PART}$"
+ENTITY_ID_PATTERN = rf"^{_PART}/{_PART}$"
 
 ProviderType = Literal[
     "openai",

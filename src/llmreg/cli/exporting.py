@@ -1,64 +1,107 @@
-"""``llmreg export SYSTEM ID``: print one definition in another system's JSON shape."""
+"""``llmreg export SYSTEM [ID]``: definitions in another system's JSON shape."""
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from llmreg.cli._settings import command_settings, registry_option
-from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
+from llmreg.cli.importing import fail
+from llmreg.exits import EXIT_FINDINGS
 from llmreg.interop import SYSTEMS
-from llmreg.layout import KIND_FOLDERS
-
-_ENTITY_ID = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
-@click.command("export")
-@click.argument("system", type=click.Choice(sorted(SYSTEMS)))
-@click.argument("ident", metavar="ID")
-@registry_option
-def command(system: str, ident: str, registry: Path) -> int:
-    """Print the definition ID (workspace/name) as SYSTEM's JSON.
-
-    Open WebUI takes a Model, the other systems a Provider. The definition must pass 'llmreg
-    check' (else its diagnostics are printed, exit 1). Secrets appear only as notes naming the
-    secret to set; fields the system cannot express are left out and listed in the notes,
-    which go to standard error so the JSON can be piped.
-    """
+def _one(system: str, ident: str, registry: Path) -> dict[str, Any]:
+    """The document of the definition ID, after it passed the check."""
     from llmreg.check import run_check
-    from llmreg.interop import InteropError, export
+    from llmreg.interop import InteropError
+    from llmreg.interop._common import definition_path
     from llmreg.report import text
     from llmreg.source import SourceError, parse, read_text
 
-    if not _ENTITY_ID.match(ident):
-        raise click.UsageError(f"ID must be workspace/name, not {ident!r}")
     kind = SYSTEMS[system].kind
-    workspace, name = ident.split("/")
-    folder = registry / workspace / KIND_FOLDERS[kind]
-    found = [p for p in (folder / f"{name}.yaml", folder / f"{name}.yml") if p.is_file()]
+    workspace, _, name = ident.partition("/")
+    try:
+        path = definition_path(registry, kind, workspace, name)
+    except InteropError as exc:
+        raise click.UsageError(f"ID must be workspace/name: {exc}") from None
+    found = [p for p in (path, path.with_suffix(".yml")) if p.is_file()]
     if not found:
-        click.echo(f"llmreg: no {kind.lower()} {ident!r} in {registry}", err=True)
-        raise click.exceptions.Exit(EXIT_FINDINGS)
-    path = found[0]
-    report = run_check([path], registry, settings=command_settings())
+        raise fail(f"no {kind.lower()} {ident!r} in {registry}", EXIT_FINDINGS)
+    report = run_check([found[0]], registry, settings=command_settings())
     if not report.ok:
         text.write(report, sys.stdout)
         raise click.exceptions.Exit(EXIT_FINDINGS)
     try:
-        document = parse(read_text(path.read_bytes())).data
+        document: dict[str, Any] = parse(read_text(found[0].read_bytes())).data
     except (OSError, SourceError) as exc:  # changed since the check ran
-        click.echo(f"llmreg: cannot read {path}: {exc}", err=True)
-        raise click.exceptions.Exit(EXIT_USAGE) from None
+        raise fail(f"cannot read {found[0]}: {exc}") from None
+    return document
+
+
+def _all(registry: Path) -> list[dict[str, Any]]:
+    """Every definition of the registry as a document, after the whole registry passed the check."""
+    import llmreg
+    from llmreg.report import text
+
     try:
-        payload, notes = export(system, document)
+        loaded = llmreg.load(registry, settings=command_settings())
+    except llmreg.RegistryError as exc:
+        from llmreg.check import CheckReport
+
+        if exc.diagnostics:
+            report = CheckReport(files_checked=exc.files_checked, diagnostics=list(exc.diagnostics))
+            text.write(report, sys.stdout)
+            raise click.exceptions.Exit(EXIT_FINDINGS) from None
+        raise fail(exc.message) from None
+    return [
+        d.model_dump(mode="json", exclude_defaults=True) | {"kind": d.kind}
+        for d in loaded.definitions()
+    ]
+
+
+@click.command("export")
+@click.argument("system", type=click.Choice(sorted(SYSTEMS)))
+@click.argument("ident", metavar="[ID]", required=False)
+@registry_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON to this file instead of standard output.",
+)
+def command(system: str, ident: str | None, registry: Path, out: Path | None) -> int:
+    """Print the definition ID (workspace/name) as SYSTEM's JSON; without ID, the whole registry.
+
+    Open WebUI takes Models, the other systems Providers. Without ID the output is the system's
+    whole configuration: a Bifrost config.json, a list of NeMo create requests, of Label Studio
+    connections, of Open WebUI models. What is exported must pass 'llmreg check' (else its
+    diagnostics are printed, exit 1). Secrets appear only as references (Bifrost's env.NAME)
+    or in notes naming the secret to set; fields the system cannot express are left out and
+    listed in the notes, which go to standard error so the JSON can be piped.
+    """
+    from llmreg.interop import InteropError, export, export_all
+
+    try:
+        if ident is None:
+            payload, notes = export_all(system, _all(registry))
+        else:
+            payload, notes = export(system, _one(system, ident, registry))
     except InteropError as exc:
-        click.echo(f"llmreg: cannot export {ident} to {system}: {exc}", err=True)
-        raise click.exceptions.Exit(EXIT_USAGE) from None
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        raise fail(f"cannot export {ident or registry} to {system}: {exc}") from None
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
+        click.echo(f"wrote {out}", err=True)
     for line in notes:
         click.echo(f"note: {line}", err=True)
     return 0

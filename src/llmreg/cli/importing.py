@@ -1,39 +1,60 @@
-"""``llmreg import SYSTEM FILE.json``: turn another system's configuration into a definition."""
+"""``llmreg import SYSTEM FILE``: turn another system's configuration into definition files."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import click
 
 from llmreg.cli._settings import command_settings, registry_option
 from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
-from llmreg.interop import SYSTEMS
-from llmreg.layout import expected_path
+from llmreg.interop import IMPORTABLE
+
+# A whole gateway configuration is far below this; anything larger is not one.
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> click.exceptions.Exit:
+    click.echo(f"llmreg: {message}", err=True)
+    return click.exceptions.Exit(code)
+
+
+def read_bounded(path: Path, limit: int = MAX_IMPORT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; never blocks on a FIFO or device."""
+    from llmreg.layout import NotRegular, TooLarge, Unreadable, read_file
+
+    too_big = f"cannot read {path}: larger than {limit // (1024 * 1024)} MiB"
+    try:
+        raw = read_file(path, limit, refuse_larger=True)
+    except NotRegular:
+        raise fail(f"cannot read {path}: not a regular file") from None
+    except TooLarge:
+        raise fail(too_big) from None
+    except Unreadable as exc:
+        raise fail(f"cannot read {path}: {exc.reason}") from None
+    if len(raw) > limit:
+        raise fail(too_big)
+    return raw
 
 
 def read_json(path: Path) -> Any:
     """The JSON value of a file; a one-line error and exit 2 when it cannot be had."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        click.echo(f"llmreg: cannot read {path}: {exc.strerror or exc}", err=True)
-        raise click.exceptions.Exit(EXIT_USAGE) from None
+    raw = read_bounded(path)
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        click.echo(f"llmreg: {path} is not UTF-8 text", err=True)
+        message = f"{path} is not UTF-8 text"
     except json.JSONDecodeError as exc:
-        click.echo(
-            f"llmreg: {path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            err=True,
-        )
+        message = f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
     except RecursionError:
-        click.echo(f"llmreg: {path} is nested too deeply to read as JSON", err=True)
-    raise click.exceptions.Exit(EXIT_USAGE)
+        message = f"{path} is nested too deeply to read as JSON"
+    raise fail(message)
 
 
 def _print_report(diagnostics: list[Any]) -> None:
@@ -43,70 +64,199 @@ def _print_report(diagnostics: list[Any]) -> None:
     text.write(CheckReport(files_checked=1, diagnostics=diagnostics), sys.stdout)
 
 
+@dataclass
+class _Planned:
+    target: Path
+    rel: PurePosixPath
+    content: bytes
+    notes: list[str] = field(default_factory=list)
+
+
+def _plan(
+    system: str,
+    file: Path,
+    payload: Any,
+    workspace: str | None,
+    name: str | None,
+    registry: Path,
+    with_models: bool,
+) -> list[_Planned]:
+    """Every file the import would write, converted and rendered; nothing is written here."""
+    from llmreg.interop import InteropError, import_, split
+    from llmreg.interop._common import definition_path
+    from llmreg.interop.yaml_out import definition_text
+
+    try:
+        objects = split(system, payload)
+        if name is not None and len(objects) != 1:
+            raise InteropError(f"--name names one definition, the file holds {len(objects)}")
+        documents: list[tuple[dict[str, Any], list[str]]] = []
+        for index, item in enumerate(objects):
+            where = f"item {index + 1}: " if len(objects) > 1 else ""
+            try:
+                documents.append(import_(system, item, workspace=workspace, name=name))
+            except InteropError as exc:
+                raise InteropError(f"{where}{exc}") from None
+        if with_models:
+            documents += _missing_models(documents, registry)
+        planned: list[_Planned] = []
+        for document, notes in documents:
+            target = definition_path(
+                registry, document["kind"], document.get("workspace"), document.get("name")
+            )
+            text = definition_text(document, target)
+            planned.append(
+                _Planned(
+                    target,
+                    PurePosixPath(target.relative_to(registry).as_posix()),
+                    text.encode("utf-8"),
+                    notes,
+                )
+            )
+    except InteropError as exc:
+        raise fail(f"cannot import {file}: {exc}") from None
+    seen: dict[str, Path] = {}
+    for item in planned:
+        other = seen.setdefault(str(item.rel).lower(), item.target)
+        if other is not item.target:
+            raise fail(f"cannot import {file}: two definitions would both be {item.rel}")
+    return planned
+
+
+def _missing_models(
+    documents: list[tuple[dict[str, Any], list[str]]], registry: Path
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """Minimal Model definitions for served models neither in the import nor in the registry."""
+    from llmreg.layout import KIND_FOLDERS
+    from llmreg.models import ENTITY_ID_PATTERN
+
+    # ids are unique ignoring case, as the checker counts them
+    have = {
+        f"{d.get('workspace')}/{d.get('name')}".lower()
+        for d, _ in documents
+        if d["kind"] == "Model"
+    }
+    out: list[tuple[dict[str, Any], list[str]]] = []
+    for document, _ in documents:
+        for served in document.get("served_models") or []:
+            entity = served.get("model_entity_id") if isinstance(served, dict) else None
+            # an id the schema refuses is the provider's check finding, not a model to write
+            if not isinstance(entity, str) or not re.match(ENTITY_ID_PATTERN, entity):
+                continue
+            if entity.lower() in have:
+                continue
+            workspace, name = entity.split("/")
+            folder = registry / workspace / KIND_FOLDERS["Model"]
+            if any((folder / f"{name}{ext}").exists() for ext in (".yaml", ".yml")):
+                continue
+            have.add(entity.lower())
+            model = {"kind": "Model", "workspace": workspace, "name": name}
+            out.append(
+                (
+                    model,
+                    [
+                        f"minimal model {entity}: served by {document['name']} and not "
+                        "defined yet; describe it"
+                    ],
+                )
+            )
+    return out
+
+
 @click.command("import")
-@click.argument("system", type=click.Choice(sorted(SYSTEMS)))
+@click.argument("system", type=click.Choice(IMPORTABLE))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--workspace",
     default=None,
-    help="Workspace of the definition [default: the payload's own (NeMo workspace, Open WebUI "
+    help="Workspace of the definitions [default: the payload's own (NeMo workspace, Open WebUI "
     "id prefix), else 'default'].",
 )
-@click.option("--name", default=None, help="Name of the definition [default: from the payload].")
+@click.option(
+    "--name", default=None, help="Name of the definition (one object only) [default: from it]."
+)
 @registry_option
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite definition files that exist.")
+@click.option(
+    "--no-models",
+    is_flag=True,
+    help="Do not write minimal model definitions for served models that are not defined.",
+)
 def command(
-    system: str, file: Path, workspace: str | None, name: str | None, registry: Path
+    system: str,
+    file: Path,
+    workspace: str | None,
+    name: str | None,
+    registry: Path,
+    dry_run: bool,
+    force: bool,
+    no_models: bool,
 ) -> int:
-    """Import FILE.json (SYSTEM's JSON for one object) as a definition file in the registry.
+    """Import FILE (SYSTEM's JSON: one object, a list, or the system's whole configuration).
 
-    Server-observed fields are dropped and secrets are never written: the notes printed say
-    what was dropped, converted or must be set by hand. An existing file is never overwritten
-    (exit 1); a definition that would not pass 'llmreg check' is not written (exit 1).
+    One definition file is written per object, plus a minimal model definition for each served
+    model not defined yet (unless --no-models). Server-observed fields are dropped and secrets
+    are never written: the notes printed say what was dropped, converted or must be set by hand.
+    Nothing is written when any object cannot be converted (exit 2), would not pass 'llmreg
+    check' (exit 1), or would overwrite a file without --force (exit 1, the files listed).
     """
     from llmreg.check import FileResult, check_bytes, finish, run_check
-    from llmreg.interop import InteropError, import_
-    from llmreg.interop.yaml_out import definition_text
 
     settings = command_settings()
     payload = read_json(file)
-    try:
-        document, notes = import_(system, payload, workspace=workspace, name=name)
-    except InteropError as exc:
-        click.echo(f"llmreg: cannot import {file}: {exc}", err=True)
-        raise click.exceptions.Exit(EXIT_USAGE) from None
-    kind = SYSTEMS[system].kind
-    ws, nm = str(document.get("workspace")), str(document.get("name"))
-    rel = expected_path(kind, ws, nm)
-    target = registry / rel
-    if target.exists():
-        click.echo(f"llmreg: {target} already exists; not overwritten", err=True)
+    planned = _plan(system, file, payload, workspace, name, registry, not no_models)
+    failed = False
+    for item in planned:
+        staged = check_bytes(
+            item.content,
+            FileResult(path=item.target, display=str(item.target), rel=item.rel),
+            options=settings.options,
+        )
+        finish([staged], settings)
+        if any(d.severity == "error" for d in staged.diagnostics):
+            _print_report(staged.diagnostics)
+            failed = True
+    if failed:
+        click.echo("llmreg: nothing written: a definition would not pass the check (see above)")
         raise click.exceptions.Exit(EXIT_FINDINGS)
-    content = definition_text(document, target).encode("utf-8")
-    staged = check_bytes(
-        content, FileResult(path=target, display=str(target), rel=rel), options=settings.options
-    )
-    finish([staged], settings)
-    if any(d.severity == "error" for d in staged.diagnostics):
-        _print_report(staged.diagnostics)
-        click.echo(f"llmreg: {target} not written: the definition would not pass the check")
+    existing = [item.target for item in planned if item.target.exists()]
+    if existing and not force:
+        for target in existing:
+            click.echo(f"llmreg: {target} already exists", err=True)
+        click.echo("llmreg: nothing written; --force overwrites", err=True)
         raise click.exceptions.Exit(EXIT_FINDINGS)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("xb") as out:
-            out.write(content)
-    except FileExistsError:
-        click.echo(f"llmreg: {target} already exists; not overwritten", err=True)
-        raise click.exceptions.Exit(EXIT_FINDINGS) from None
-    except OSError as exc:
-        click.echo(f"llmreg: cannot write {target}: {exc.strerror or exc}", err=True)
-        raise click.exceptions.Exit(EXIT_USAGE) from None
-    click.echo(f"wrote {target}")
-    for line in notes:
-        click.echo(f"note: {line}")
-    report = run_check([target], registry, settings=settings)
+    verb = "would write" if dry_run else "wrote"
+    for item in planned:
+        if not dry_run:
+            _write(item, force)
+        click.echo(f"{verb} {item.target}")
+        for line in item.notes:
+            click.echo(f"note: {line}")
+    if dry_run:
+        return 0
+    report = run_check([item.target for item in planned], registry, settings=settings)
     if report.diagnostics:
         _print_report(report.diagnostics)
     if not report.ok:
         click.echo("llmreg: written, but the registry check reports errors (see above)")
         raise click.exceptions.Exit(EXIT_FINDINGS)
     return 0
+
+
+def _write(item: _Planned, force: bool) -> None:
+    try:
+        item.target.parent.mkdir(parents=True, exist_ok=True)
+        if force:
+            temp = item.target.with_name(f".{item.target.name}.llmreg-import")
+            temp.write_bytes(item.content)
+            os.replace(temp, item.target)
+        else:
+            with item.target.open("xb") as out:
+                out.write(item.content)
+    except FileExistsError:
+        raise fail(
+            f"{item.target} appeared while importing; not overwritten", EXIT_FINDINGS
+        ) from None
+    except OSError as exc:
+        raise fail(f"cannot write {item.target}: {exc.strerror or exc}") from None

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 from typing import Any
 
-from llmreg import secrets
+from llmreg import layout, secrets
 from llmreg.diagnostics import pointer_join
 
 Doc = dict[str, Any]
@@ -24,6 +25,75 @@ class InteropError(ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(secrets.scrub(message))
+
+
+def shown(value: Any) -> str:
+    """A payload value for a message: JSON, with anything secret-shaped redacted."""
+    import json
+
+    if isinstance(value, str):
+        return json.dumps(secrets.redact(value), ensure_ascii=False)
+    return secrets.redact(json.dumps(value, ensure_ascii=False))
+
+
+def check_identifier(value: Any, what: str) -> str:
+    """``value`` as a workspace or name, or an error: never a path component like ``..``."""
+    from llmreg.models import IDENTIFIER_PATTERN
+
+    if not isinstance(value, str) or not re.match(IDENTIFIER_PATTERN, value):
+        raise InteropError(
+            f"{what} {shown(value)} cannot be a llmreg {what} (letters, digits, _ - . and not "
+            "only dots)"
+        )
+    return value
+
+
+def definition_path(registry: Path, kind: str, workspace: Any, name: Any) -> Path:
+    """Where a definition lives; refuses any workspace or name that would leave ``registry``."""
+    ws = check_identifier(workspace, "workspace")
+    nm = check_identifier(name, "name")
+    return layout.definition_path(registry, kind, ws, nm)
+
+
+def check_text(value: Any, where: str = "") -> None:
+    """Refuse strings that are not text: JSON allows lone surrogates, UTF-8 files do not."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise InteropError(
+                f"{where or 'the payload'} holds a lone surrogate, which is not text"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, f"a key in {where or 'the payload'}")
+            check_text(item, pointer_join(where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_text(item, pointer_join(where, index))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def allow_private_network(doc: Doc, notes: Notes | None, system: str) -> None:
+    """Set allow_private_network for an endpoint the system reaches on a private network.
+
+    llmreg reports private and plain-http hosts unless the definition allows them; the systems
+    whose configuration has no such switch call whatever URL they hold, so the definition
+    imported from them says so instead of failing the check.
+    """
+    from llmreg.rules import FileContext
+    from llmreg.rules.per_file import private_network
+    from llmreg.settings import DEFAULT_OPTIONS
+
+    if any(private_network(FileContext("Provider", doc, DEFAULT_OPTIONS))):
+        network = doc.setdefault("network_config", {})
+        if isinstance(network, dict):
+            network["allow_private_network"] = True
+            note(
+                notes,
+                f"network_config.allow_private_network set: {system} calls this private or "
+                "plain-http endpoint without such a switch",
+            )
 
 
 def note(notes: Notes | None, message: str) -> None:

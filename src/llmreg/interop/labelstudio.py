@@ -1,20 +1,31 @@
-"""Label Studio model provider connection <-> llmreg Provider (docs/field-mapping.md, section 3)."""
+"""Label Studio model provider connection <-> llmreg Provider (docs/field-mapping.md, section 3).
+
+The export is the JSON body of ``POST /api/model-provider-connections/``. The SDK's create call
+(label-studio-sdk ``client.model_providers.create``) names every field of that body except
+``budget_limit``, ``budget_reset_period`` and ``model_params``, which travel as additional body
+parameters (``request_options={"additional_body_parameters": ...}``); ``model_params`` is a JSON
+object, as the SDK's ``ModelProviderConnection`` types it. NIM and vLLM endpoints, which speak
+the OpenAI API, go out as ``Custom`` connections (Label Studio's OpenAI-compatible provider).
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from llmreg.interop._common import (
     Doc,
     InteropError,
     Notes,
+    allow_private_network,
     copy_set,
     drop_fields,
     finish,
     need_object,
     note,
+    shown,
     unknown_fields,
 )
 
@@ -38,6 +49,8 @@ TO_TYPE = {
     "Custom": "custom",
 }
 FROM_TYPE = {v: k for k, v in TO_TYPE.items()}
+# OpenAI-compatible servers Label Studio has no name for: its Custom provider speaks to them.
+OPENAI_COMPATIBLE = ("nim", "vllm")
 SHARED = (
     "scope",
     "deployment_name",
@@ -64,6 +77,26 @@ _KNOWN = {"provider", "endpoint", "model_params", "cached_available_models", *SH
 
 def suggested_workspace(payload: dict[str, Any]) -> str | None:
     return None
+
+
+def split(payload: Any) -> list[Any]:
+    """One connection, a list of them, or a paginated list response (``results``)."""
+    if isinstance(payload, dict) and isinstance(payload.get("results"), list):
+        return list(payload["results"])
+    return payload if isinstance(payload, list) else [payload]
+
+
+def _name(payload: dict[str, Any], ptype: str) -> str:
+    """``<type>-<id>``, or ``<type>-<endpoint host>`` for a connection not created yet."""
+    ident = payload.get("id")
+    if isinstance(ident, (int, str)) and not isinstance(ident, bool) and ident != "":
+        return f"{ptype}-{ident}"
+    endpoint = payload.get("endpoint")
+    try:
+        host = urlsplit(endpoint).hostname if isinstance(endpoint, str) else None
+    except ValueError:
+        host = None
+    return f"{ptype}-{host}" if host else ptype
 
 
 def _host_url(payload: dict[str, Any], ptype: str, notes: Notes | None) -> str:
@@ -109,13 +142,12 @@ def import_(
 ) -> Doc:
     need_object(payload, "a Label Studio model provider connection")
     provider = payload.get("provider")
-    if provider not in TO_TYPE:
+    if not isinstance(provider, str) or provider not in TO_TYPE:
         known = ", ".join(TO_TYPE)
-        raise InteropError(f"provider must be one of {known}, not {json.dumps(provider)}")
+        raise InteropError(f"provider must be one of {known}, not {shown(provider)}")
     ptype = TO_TYPE[provider]
     if not name:
-        ident = payload.get("id")
-        name = f"{ptype}-{ident}" if isinstance(ident, (int, str)) and ident != "" else ptype
+        name = _name(payload, ptype)
         note(notes, f"named {name!r} (Label Studio connections have no name); pass --name")
     doc: Doc = {"kind": KIND, "workspace": workspace, "name": name, "provider_type": ptype}
     doc["host_url"] = _host_url(payload, ptype, notes)
@@ -134,6 +166,7 @@ def import_(
             note(notes, f"dropped {key}: secrets are never imported; set api_key_secret_name")
     drop_fields(payload, SERVER_FIELDS, notes, "observed or assigned by Label Studio")
     unknown_fields(payload, {*_KNOWN, *SERVER_FIELDS, *_SECRET_INPUTS}, notes)
+    allow_private_network(doc, notes, "Label Studio")
     return finish(doc, notes)
 
 
@@ -141,9 +174,17 @@ def export(definition: Doc, *, notes: Notes | None = None) -> dict[str, Any]:
     if definition.get("kind") != KIND:
         raise InteropError("Label Studio connections are made from Provider definitions only")
     ptype = definition["provider_type"]
+    custom = definition.get("custom_provider_config") or {}
+    if ptype in OPENAI_COMPATIBLE:
+        note(
+            notes,
+            f"provider_type {ptype} goes out as a Custom connection (OpenAI-compatible); "
+            "imported back it is a custom provider",
+        )
+        custom = {"base_provider_type": "openai"}
+        ptype = "custom"
     if ptype not in FROM_TYPE:
         raise InteropError(f"Label Studio has no provider {ptype!r}")
-    custom = definition.get("custom_provider_config") or {}
     if ptype == "custom" and custom.get("base_provider_type") != "openai":
         raise InteropError("Label Studio custom connections speak the OpenAI API only")
     host_url = definition["host_url"]
@@ -152,7 +193,7 @@ def export(definition: Doc, *, notes: Notes | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"provider": FROM_TYPE[ptype], "endpoint": host_url}
     copy_set(definition, out, SHARED)
     if "model_params" in definition:
-        out["model_params"] = json.dumps(definition["model_params"], ensure_ascii=False)
+        out["model_params"] = definition["model_params"]
     models = definition.get("cached_available_models")
     if models is not None:
         joined = ",".join(models)

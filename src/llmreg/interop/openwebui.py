@@ -3,6 +3,11 @@
 Ids: an Open WebUI id ``a/b`` is the llmreg id ``a/b``; an id without ``/`` lives in the
 workspace ``default``, in both directions and for ``base_model_id`` too, so that a model
 exported from ``default`` keeps the plain id Open WebUI users know it by.
+
+Access grants: the server (0.12.4) keeps grants written ``{"principal_type": "user"|"group",
+"principal_id": ..., "permission": ...}`` and silently drops the seed's ``access_type``/
+``access_id`` spelling; everyone is the user ``*``. Its GET output adds ``id``, ``resource_id``,
+timestamps and more to each grant, which the import drops.
 """
 
 from __future__ import annotations
@@ -19,15 +24,17 @@ from llmreg.interop._common import (
     need_object,
     note,
     optional_object,
+    shown,
     unknown_fields,
 )
+from llmreg.models import IDENTIFIER_PATTERN
 
 KIND = "Model"
 DEFAULT_WORKSPACE = "default"
 SERVER_FIELDS = ("user_id", "write_access", "user", "created_at", "updated_at")
 META = ("description", "profile_image_url", "capabilities", "tags")
 FIELDS = ("display_name", "base_model_id", "params", "meta", "access_grants", "is_active")
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_NAME = re.compile(IDENTIFIER_PATTERN)
 _KNOWN = {"id", "name", "base_model_id", "params", "meta", "access_grants", "is_active"}
 
 
@@ -40,11 +47,14 @@ def _split(ident: Any, what: str) -> tuple[str | None, str]:
     elif len(parts) == 2:
         workspace, name = parts[0], parts[1]
     else:
-        raise InteropError(f"{what} {ident!r} has more than one '/'; llmreg ids are workspace/name")
+        raise InteropError(
+            f"{what} {shown(ident)} has more than one '/'; llmreg ids are workspace/name"
+        )
     for part in (workspace, name):
         if part is not None and not _NAME.match(part):
             raise InteropError(
-                f"{what} {ident!r} cannot be a llmreg id (only letters, digits, _ - . and one /)"
+                f"{what} {shown(ident)} cannot be a llmreg id (letters, digits, _ - . and one /; "
+                "not only dots)"
             )
     return workspace, name
 
@@ -55,6 +65,52 @@ def suggested_workspace(payload: dict[str, Any]) -> str | None:
     except InteropError:
         return None
     return workspace or DEFAULT_WORKSPACE
+
+
+PUBLIC = ("user", "*")
+EVERYONE = {"access_type": "public", "access_id": "*", "permission": "read"}
+
+
+def split(payload: Any) -> list[Any]:
+    """One model, the list the admin export writes (``GET /api/v1/models/export``), the body of
+    the admin import (``{"models": [...]}``), or a ``{"data": [...]}`` list response."""
+    for key in ("models", "data"):
+        if isinstance(payload, dict) and isinstance(payload.get(key), list):
+            return list(payload[key])
+    return payload if isinstance(payload, list) else [payload]
+
+
+def _grant_in(grant: Any, notes: Notes | None) -> Any:
+    if not isinstance(grant, dict):
+        return grant  # the checker explains what is wrong with it
+    if "principal_type" in grant or "principal_id" in grant:
+        kind, ident = grant.get("principal_type"), grant.get("principal_id")
+        out: Doc = {"access_type": "public" if (kind, ident) == PUBLIC else kind}
+        out["access_id"] = ident
+    else:
+        out = {k: grant[k] for k in ("access_type", "access_id") if k in grant}
+    if grant.get("permission") is not None:
+        out["permission"] = grant["permission"]
+    extra = sorted(
+        k
+        for k in grant
+        if k not in ("principal_type", "principal_id", "access_type", "access_id", "permission")
+    )
+    if extra:
+        note(notes, f"dropped from access grants (observed by Open WebUI): {', '.join(extra)}")
+    return out
+
+
+def _grant_out(grant: dict[str, Any]) -> dict[str, Any]:
+    if grant["access_type"] == "public":
+        kind, ident = PUBLIC
+    else:
+        kind, ident = grant["access_type"], grant["access_id"]
+    return {
+        "principal_type": kind,
+        "principal_id": ident,
+        "permission": grant.get("permission", "read"),
+    }
 
 
 def _tags(value: Any) -> Any:
@@ -86,8 +142,14 @@ def import_(
         note(notes, f"not imported (llmreg's meta has no such key): meta.{', meta.'.join(extra)}")
     if meta:
         doc["meta"] = meta
-    if payload.get("access_grants") is not None:
-        doc["access_grants"] = payload["access_grants"]
+    grants = payload.get("access_grants")
+    if isinstance(grants, list):
+        converted = [_grant_in(g, notes) for g in grants]
+        # one public read grant is Open WebUI's "everyone", which llmreg says by omission
+        if [{"permission": "read", **g} for g in converted] != [EVERYONE]:
+            doc["access_grants"] = converted
+    elif grants is not None:
+        doc["access_grants"] = grants
     if payload.get("is_active") is not None:
         doc["is_active"] = payload["is_active"]
     drop_fields(payload, SERVER_FIELDS, notes, "observed or assigned by Open WebUI")
@@ -114,10 +176,10 @@ def export(definition: Doc, *, notes: Notes | None = None) -> dict[str, Any]:
     if "tags" in meta:
         meta["tags"] = [{"name": t} for t in meta["tags"]]
     out["meta"] = meta
-    if "access_grants" in definition:
-        out["access_grants"] = [
-            {**g, "permission": g.get("permission", "read")} for g in definition["access_grants"]
-        ]
+    # Open WebUI gives a model without grants to nobody but its owner; llmreg's omitted
+    # grants mean everyone, which Open WebUI writes as a read grant to the user "*"
+    grants = definition.get("access_grants", [EVERYONE])
+    out["access_grants"] = [_grant_out(g) for g in grants]
     out["is_active"] = definition.get("is_active", True)
     left_out = sorted(k for k in definition if k not in (*FIELDS, "kind", "workspace", "name"))
     if left_out:

@@ -9,6 +9,7 @@ knows ``y`` and ``n``): a string is written plain only when both read it back as
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,21 @@ class _Dumper(yaml.SafeDumper):
         return True  # a definition file is read without anchors more easily
 
 
+# Characters YAML reads as line breaks or cannot hold raw. PyYAML writes NEL and the Unicode
+# separators raw in plain, single-quoted and block scalars, where a reader folds them into a
+# space or a newline; only the double-quoted style escapes them (\N, \L, \P).
+_ESCAPE_ONLY = re.compile(
+    "[\x85\u2028\u2029\r\ufeff]|[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    # multi-line text (PEM certificates, prompts) reads best as a literal block; PyYAML falls
-    # back to a quoted scalar when a block cannot hold the text exactly
-    style = "|" if "\n" in value else None
+    if _ESCAPE_ONLY.search(value):
+        style: str | None = '"'
+    else:
+        # multi-line text (PEM certificates, prompts) reads best as a literal block; PyYAML
+        # falls back to a quoted scalar when a block cannot hold the text exactly
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar(_STR, value, style=style)
 
 
