@@ -21,6 +21,15 @@ KIND_SCHEMAS = {"Provider": "provider", "Model": "model"}
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_REGISTRY = "providers.d"
 
+# Workspaces and names: letters, digits, '_', '-' and '.', at most 255 characters (the models
+# bound the length).
+# At least one character that is not a dot: "." and ".." are path components, not names, and a
+# definition's path is built from its workspace and name (no lookahead: jsonschema-rs and
+# other languages' validators read this pattern too).
+_PART = r"\.*[A-Za-z0-9_-][A-Za-z0-9_.-]*"
+IDENTIFIER_PATTERN = rf"^{_PART}$"
+ENTITY_ID_PATTERN = rf"^{_PART}/{_PART}$"
+
 
 def expected_path(kind: str, workspace: str, name: str) -> PurePosixPath:
     """Where the definition of ``kind`` with this identity lives, relative to the root."""

@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmreg.layout import definition_path
-from llmreg.models import IDENTIFIER_PATTERN
+from llmreg.layout import IDENTIFIER_PATTERN, definition_path
 from llmreg.schemas import schema_filename
 
 PROVIDER_TYPES = ("openai", "azure", "anthropic", "vertex", "gemini", "nim", "vllm", "custom")
