@@ -249,3 +249,16 @@ def test_import_scrubbing_uses_the_rules_detector() -> None:
         "default_extra_body": {"list": ["ok", "ok"]},
     }
     assert KEY not in "".join(notes)
+
+
+def test_import_notes_never_name_a_secret_key_on_the_way() -> None:
+    """Found by fuzzing scrub: a credential key below a secret-shaped key was noted with the
+    secret in its path."""
+    from llmreg.interop._common import scrub
+
+    doc = {"default_extra_body": {KEY: {"api_key": "Bearer abcdefghijkl"}}}
+    notes: list[str] = []
+    scrub(doc, notes)
+    assert doc == {"default_extra_body": {}}
+    assert len(notes) == 2
+    assert KEY not in "".join(notes)

@@ -167,7 +167,7 @@ def scrub(doc: Doc, notes: Notes | None) -> None:
             del parent[leak.path[-1]]
         except (KeyError, IndexError, TypeError):
             continue  # removed already, with the key that held it
-        note(notes, _dropped(leak))
+        note(notes, secrets.scrub(_dropped(leak)))  # a path may pass through a secret key
 
 
 def _order(path: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
@@ -186,8 +186,8 @@ def _dropped(leak: secrets.Leak) -> str:
         return f"dropped {dotted[1:]}: it holds a credential, never imported"
     pointer = "".join(pointer_join("", token) for token in leak.path)
     if leak.at_key:
-        return f"dropped {secrets.scrub(pointer)}: the key looks like {leak.what}"
-    return f"dropped {secrets.scrub(pointer)}: the value looks like {leak.what}"
+        return f"dropped {pointer}: the key looks like {leak.what}"
+    return f"dropped {pointer}: the value looks like {leak.what}"
 
 
 def finish(doc: Doc, notes: Notes | None) -> Doc:
