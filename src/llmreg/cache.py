@@ -1,8 +1,8 @@
 """A content-hash cache of the per-file stage of ``llmreg check``.
 
 An entry holds what the per-file stage produced for one file's bytes: its findings with their
-positions, the kind, the id of a Model document and the schema-valid data the cross-file rules
-read. The key is a hash of the bytes together with everything else the stage depends on (llmreg's
+positions, the kind, the id of a Model document, the schema-valid data the registry rules read
+and the suppression comments. A file that holds a secret is never stored (``_payload``). The key is a hash of the bytes together with everything else the stage depends on (llmreg's
 version and code, the packaged schemas, the limits, the settings' fingerprint), so an entry is
 never reused for a different question.
 
