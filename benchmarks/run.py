@@ -1,22 +1,35 @@
-"""Benchmark llmreg against check-jsonschema on a generated registry (issue 6).
+"""Benchmark llmreg against its peers on a generated registry (issues 6 and 13).
 
-    python benchmarks/run.py --files 1000 --json out.json
+    python benchmarks/run.py --files 1000 --repeat 5 --ajv-dir DIR --json out.json
 
-Generates a valid registry of N files (benchmarks/generate.py) in a temporary folder and times,
-each case several times (the median is reported), with process start-up included:
+Generates a valid registry of N files (benchmarks/generate.py) in a temporary folder and times
+each case --repeat times (the median is reported), process start-up included. The runs of the
+two sides of a comparison alternate round by round, so a load that comes and goes on the machine
+falls on both. Cases (ratio = compared time / llmreg time unless marked "llmreg/compared"):
 
-  check-cold      llmreg check of the registry with an empty cache
-                  vs check-jsonschema --schemafile (providers and models, one run each)
-  check-warm      llmreg check of the unchanged registry, cache filled
-                  vs the same check-jsonschema runs
-  check-one-file  one file of the registry changed, ``llmreg check FILE`` (whole registry
-                  loaded for the cross-file rules) vs check-jsonschema on that one file
-  load-snapshot   ``llmreg.load_snapshot()`` vs its peer ``llmreg.load()`` of the YAML tree
-                  (in-process times, measured in a fresh interpreter)
+  check-cold               llmreg check of the registry with an empty cache folder
+                           vs check-jsonschema --schemafile (providers and models, one run each)
+  check-cold-ajv           the same vs ajv-cli 5 (ajv validate --spec=draft2020 -c ajv-formats)
+  check-warm               llmreg check of the unchanged registry, cache filled
+                           vs the same check-jsonschema runs
+  check-one-file           one file of the registry changed, ``llmreg check FILE`` (whole registry
+                           loaded for the cross-file rules) vs check-jsonschema on that one file
+  check-one-file-ajv       the same vs ajv-cli on that file
+  check-one-file-yamllint  the same vs yamllint -d 'rules: {}' on that file (a parse only)
+  one-file-growth          the one-file check in a registry of --growth-files files (default
+                           10 x N) vs the same in the N-file registry (llmreg/compared)
+  cache-overhead           the cold check with an empty cache folder vs ``--no-cache``
+                           (llmreg/compared)
+  load-snapshot            ``llmreg.load_snapshot()`` vs ``llmreg.load()`` of the YAML tree of
+                           --load-files files (default N), in-process times in a fresh interpreter
 
-plus the cost of a lookup by id (ns per call) and the peak RSS of a process holding the loaded
-registry. The peer needs ``pip install check-jsonschema`` (or ``pip install -e '.[bench]'``);
-without it (or with --no-peer) the peer columns are null.
+plus the cost of a lookup by id (ns per call) and peak RSS: of a process after ``llmreg.load()``,
+after ``llmreg.load_snapshot()``, and of each kind of ``llmreg check`` run (the largest process
+of the run, worker processes included). Peers are found in this interpreter's bin folder or on
+PATH (check-jsonschema and yamllint: ``pip install -e '.[bench]'``), ajv in
+``--ajv-dir DIR`` (``npm install --prefix DIR ajv-cli@5 ajv-formats``), else
+$LLMREG_BENCH_AJV_DIR, else PATH. A missing peer (or node) is skipped with a note on stderr and
+its figures are null; --no-peer skips them all.
 """
 
 from __future__ import annotations
@@ -24,12 +37,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import write_registry
 
 _BIN = Path(sys.executable).parent
+PEER_TO_LLMREG = "compared/llmreg"  # how many times faster llmreg is
+LLMREG_TO_PEER = "llmreg/compared"  # how many times longer llmreg takes
 
 # Runs inside a fresh interpreter: loads the registry both ways, looks ids up, reports JSON.
 _LOAD_PROBE = r"""
@@ -49,6 +66,8 @@ if mode == "load":
     start = time.perf_counter()
     registry = llmreg.load(root)
     out["load_s"] = time.perf_counter() - start
+    # before write_snapshot(): the peak of load() alone
+    out["load_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     registry.write_snapshot(snapshot)
 else:
     start = time.perf_counter()
@@ -75,14 +94,29 @@ print(json.dumps(out))
 class Case:
     name: str
     llmreg_s: float | None
+    compared: str  # what llmreg's time is set against
     peer_s: float | None
+    ratio_is: str = PEER_TO_LLMREG
+    goal: str = ""  # issue 13's goal for the ratio at 1,000 files, where it sets one
 
     @property
     def ratio(self) -> float | None:
-        """How many times faster llmreg is than its peer."""
-        if self.llmreg_s is None or self.peer_s is None or self.llmreg_s == 0:
+        if self.llmreg_s is None or self.peer_s is None or 0 in (self.llmreg_s, self.peer_s):
             return None
-        return self.peer_s / self.llmreg_s
+        if self.ratio_is == PEER_TO_LLMREG:
+            return self.peer_s / self.llmreg_s
+        return self.llmreg_s / self.peer_s
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "llmreg_s": self.llmreg_s,
+            "compared": self.compared,
+            "peer_s": self.peer_s,
+            "ratio": self.ratio,
+            "ratio_is": self.ratio_is,
+            "goal": self.goal,
+        }
 
 
 def _tool(name: str) -> list[str] | None:
@@ -97,122 +131,307 @@ def _llmreg() -> list[str]:
     return _tool("llmreg") or [sys.executable, "-m", "llmreg"]
 
 
-def _timed(argv: list[str], env: dict[str, str], ok_codes: tuple[int, ...] = (0,)) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in ok_codes:
-        raise SystemExit(
-            f"benchmark: {' '.join(argv[:3])} ... exited with {done.returncode}; the generated "
-            f"registry should be valid:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+def _ajv(ajv_dir: Path | None) -> tuple[list[str] | None, str]:
+    """The ajv command, or None and why it is missing."""
+    install = "npm install --prefix DIR ajv-cli@5 ajv-formats, then --ajv-dir DIR"
+    node = shutil.which("node")
+    if node is None:
+        return None, f"node is not installed ({install})"
+    if ajv_dir is None and os.environ.get("LLMREG_BENCH_AJV_DIR"):
+        ajv_dir = Path(os.environ["LLMREG_BENCH_AJV_DIR"])
+    if ajv_dir is not None:
+        script = ajv_dir / "node_modules" / ".bin" / "ajv"
+        if script.exists():
+            return [node, str(script.resolve())], ""
+        return None, f"no ajv in {ajv_dir} ({install})"
+    found = shutil.which("ajv")
+    if found:
+        return [node, str(Path(found).resolve())], ""
+    return None, f"ajv is not on PATH ({install})"
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time (process start included) and peak RSS in MB of one run that must succeed."""
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
         )
-    return elapsed
+        # wait4 gives this child's own resource use (its waited-for workers included)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            text = output.read().decode("utf-8", "replace")
+            raise SystemExit(
+                f"benchmark: {' '.join(argv[:3])} ... exited with {process.returncode}; the "
+                f"generated registry should be valid:\n{text[-4000:]}"
+            )
+    return elapsed, usage.ru_maxrss / 1024
 
 
-def _median(run: object, repeat: int) -> float:
-    assert callable(run)
-    return statistics.median(run() for _ in range(repeat))
+def _rounds(runs: dict[str, tuple[Callable[[], float], int]]) -> dict[str, float]:
+    """Median time of each named run; the runs alternate round by round (a run with fewer
+    rounds stops early)."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for index in range(max(count for _, count in runs.values())):
+        for name, (run_once, count) in runs.items():
+            if index < count:
+                times[name].append(run_once())
+    return {name: statistics.median(values) for name, values in times.items() if values}
 
 
-def _peer_args(root: Path) -> list[tuple[Path, list[str]]]:
-    """One check-jsonschema run per schema, over every file of that kind."""
+def _by_schema(root: Path) -> list[tuple[Path, str, list[str]]]:
+    """Per kind: its exported schema, a glob of its files and the files."""
     from llmreg import schemas
 
     runs = []
     for kind, folder in (("provider", "providers"), ("model", "models")):
         files = sorted(str(p) for p in root.glob(f"*/{folder}/*.yaml"))
         if files:
-            runs.append((schemas.packaged_dir() / f"{kind}.schema.json", files))
+            pattern = str(root / "*" / folder / "*.yaml")
+            runs.append((schemas.packaged_dir() / f"{kind}.schema.json", pattern, files))
     return runs
 
 
+class Registry:
+    """A generated registry with its own warm cache folder and an edited file."""
+
+    def __init__(self, root: Path, files: int, workdir: Path) -> None:
+        self.root = root
+        self.written = write_registry(root, files)
+        self.cache = str(workdir / f"cache-warm-{files}")
+        # the pre-commit case: one model file edited (a new comment each time, never cached)
+        self.target = next(p for p in self.written if "/models/" in p.as_posix())
+        self.original = self.target.read_text(encoding="utf-8")
+        self.edits = 0
+
+    def edit(self) -> None:
+        self.edits += 1
+        self.target.write_text(self.original + f"# edit {self.edits}\n", encoding="utf-8")
+
+    def restore(self) -> None:
+        self.target.write_text(self.original, encoding="utf-8")
+
+
+class Bench:
+    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.env = env
+        self.llmreg = _llmreg()
+        self.rss: dict[str, float] = {}
+        self.skipped: dict[str, str] = {}
+        self.cold_caches = 0
+
+    def time(self, argv: list[str], rss_key: str | None = None) -> float:
+        elapsed, rss = _run(argv, self.env)
+        if rss_key is not None:
+            self.rss[rss_key] = max(rss, self.rss.get(rss_key, 0.0))
+        return elapsed
+
+    def check(self, reg: Registry, *args: str, rss_key: str | None = None) -> float:
+        return self.time([*self.llmreg, "check", *args, "--registry", str(reg.root)], rss_key)
+
+    def fresh_cache(self) -> str:
+        self.cold_caches += 1
+        return str(self.workdir / f"cache-cold-{self.cold_caches}")
+
+    def skip(self, peer: str, why: str) -> None:
+        self.skipped[peer] = why
+        print(f"note: {peer} skipped: {why}; its figures are null", file=sys.stderr)
+
+
 def run(
-    files: int, repeat: int, peer: bool, workdir: Path, peer_repeat: int | None = None
+    files: int,
+    repeat: int,
+    peer: bool,
+    workdir: Path,
+    peer_repeat: int | None = None,
+    ajv_dir: Path | None = None,
+    growth_files: int | None = None,
+    load_files: int | None = None,
 ) -> dict[str, object]:
-    root = workdir / "registry"
-    written = write_registry(root, files)
     env = dict(os.environ)
     env.pop("LLMREG_CACHE_DIR", None)
     env["NO_COLOR"] = "1"
-    llmreg = _llmreg()
-    checker = _tool("check-jsonschema") if peer else None
-    if peer and checker is None:
-        print(
-            "check-jsonschema is not installed: pip install check-jsonschema "
-            "(or pip install -e '.[bench]'); peer figures are reported as null",
-            file=sys.stderr,
-        )
+    bench = Bench(workdir, env)
+    loadavg_start = os.getloadavg()
+    small = Registry(workdir / "registry", files, workdir)
+    growth_files = 10 * files if growth_files is None else growth_files
+    big = (
+        Registry(workdir / f"registry-{growth_files}", growth_files, workdir)
+        if growth_files
+        else None
+    )
 
-    counter = iter(range(1_000_000))
+    checker = yamllint = ajv = None
+    if peer:
+        checker = _tool("check-jsonschema")
+        if checker is None:
+            bench.skip("check-jsonschema", "not installed (pip install -e '.[bench]')")
+        yamllint = _tool("yamllint")
+        if yamllint is None:
+            bench.skip("yamllint", "not installed (pip install -e '.[bench]')")
+        ajv, why = _ajv(ajv_dir)
+        if ajv is None:
+            bench.skip("ajv-cli", why)
+    else:
+        for name in ("check-jsonschema", "ajv-cli", "yamllint"):
+            bench.skip(name, "--no-peer")
 
-    def fresh_cache() -> str:
-        return str(workdir / f"cache-cold-{next(counter)}")
-
-    def cold() -> float:
-        return _timed(
-            [*llmreg, "check", "--registry", str(root), "--cache-dir", fresh_cache()], env
-        )
-
-    warm_cache = str(workdir / "cache-warm")
-
-    def warm() -> float:
-        return _timed([*llmreg, "check", "--registry", str(root), "--cache-dir", warm_cache], env)
-
-    def peer_all() -> float:
+    def checker_all() -> float:
         assert checker is not None
         return sum(
-            _timed([*checker, "--schemafile", str(schema), *paths], env)
-            for schema, paths in _peer_args(root)
+            bench.time([*checker, "--schemafile", str(schema), *paths])
+            for schema, _, paths in _by_schema(small.root)
         )
 
-    cases: list[Case] = []
-    cold_s = _median(cold, repeat)
-    _timed([*llmreg, "check", "--registry", str(root), "--cache-dir", warm_cache], env)
-    warm_s = _median(warm, repeat)
-    # check-jsonschema needs minutes for 10,000 files: --peer-repeat may run it fewer times
-    peer_registry_s = _median(peer_all, peer_repeat or repeat) if checker else None
-    cases.append(Case("check-cold", cold_s, peer_registry_s))
-    cases.append(Case("check-warm", warm_s, peer_registry_s))
+    def ajv_argv(schema: Path, data: str) -> list[str]:
+        assert ajv is not None
+        spec = ["--spec=draft2020", "-c", "ajv-formats"]
+        return [*ajv, "validate", *spec, "-s", str(schema), "-d", data]
 
-    # the pre-commit case: one model file edited (a new comment each time, so never cached)
-    target = next(p for p in written if "/models/" in p.as_posix())
-    original = target.read_text(encoding="utf-8")
-    edits = iter(range(1_000_000))
+    def ajv_all() -> float:
+        return sum(bench.time(ajv_argv(schema, glob)) for schema, glob, _ in _by_schema(small.root))
 
-    def one_file() -> float:
-        target.write_text(original + f"# edit {next(edits)}\n", encoding="utf-8")
-        return _timed(
-            [*llmreg, "check", str(target), "--registry", str(root), "--cache-dir", warm_cache],
-            env,
+    # cold: an empty cache folder each round, against --no-cache and the peers on every file
+    peers_repeat = peer_repeat or repeat
+    cold_runs: dict[str, tuple[Callable[[], float], int]] = {
+        "cold": (
+            lambda: bench.check(small, "--cache-dir", bench.fresh_cache(), rss_key="check_cold"),
+            repeat,
+        ),
+        "no-cache": (lambda: bench.check(small, "--no-cache", rss_key="check_no_cache"), repeat),
+    }
+    if checker:
+        # check-jsonschema needs minutes for 10,000 files: --peer-repeat may run it fewer times
+        cold_runs["check-jsonschema"] = (checker_all, peers_repeat)
+    if ajv:
+        cold_runs["ajv"] = (ajv_all, peers_repeat)
+    cold = _rounds(cold_runs)
+
+    bench.check(small, "--cache-dir", small.cache)
+    warm = _rounds(
+        {
+            "warm": (
+                lambda: bench.check(small, "--cache-dir", small.cache, rss_key="check_warm"),
+                repeat,
+            )
+        }
+    )
+
+    # one changed file: llmreg in both registry sizes and the peers on that file, alternating
+    model_schema = _by_schema(small.root)[-1][0]
+
+    def one_file(reg: Registry, rss_key: str) -> float:
+        reg.edit()
+        return bench.check(reg, str(reg.target), "--cache-dir", reg.cache, rss_key=rss_key)
+
+    one_runs: dict[str, tuple[Callable[[], float], int]] = {
+        "llmreg": (lambda: one_file(small, "check_one_file"), repeat)
+    }
+    if big is not None:
+        bench.check(big, "--cache-dir", big.cache)
+        one_runs["llmreg-big"] = (lambda: one_file(big, f"check_one_file_{growth_files}"), repeat)
+    target = str(small.target)
+    if checker:
+        one_runs["check-jsonschema"] = (
+            lambda: bench.time([*checker, "--schemafile", str(model_schema), target]),
+            repeat,
         )
+    if ajv:
+        one_runs["ajv"] = (lambda: bench.time(ajv_argv(model_schema, target)), repeat)
+    if yamllint:
+        one_runs["yamllint"] = (lambda: bench.time([*yamllint, "-d", "rules: {}", target]), repeat)
+    one = _rounds(one_runs)
+    small.restore()
+    if big is not None:
+        big.restore()
 
-    def one_file_peer() -> float:
-        assert checker is not None
-        from llmreg import schemas
+    load_files = files if load_files is None else load_files
+    if load_files == files:
+        load_root = small.root
+    elif big is not None and load_files == growth_files:
+        load_root = big.root
+    else:
+        load_root = workdir / f"registry-load-{load_files}"
+        write_registry(load_root, load_files)
+    load = _load_figures(load_root, workdir / "snapshot.json", repeat, env)
+    for key in ("load", "load_snapshot"):
+        peak = load[f"{key}_rss_mb"]
+        if peak is not None:
+            bench.rss[key] = peak
 
-        schema = schemas.packaged_dir() / "model.schema.json"
-        return _timed([*checker, "--schemafile", str(schema), str(target)], env)
-
-    cases.append(
+    checker_cold = cold.get("check-jsonschema")
+    cases = [
+        Case(
+            "check-cold", cold["cold"], "check-jsonschema, every file", checker_cold, goal=">= 30x"
+        ),
+        Case("check-cold-ajv", cold["cold"], "ajv-cli, every file", cold.get("ajv"), goal=">= 5x"),
+        Case(
+            "check-warm",
+            warm["warm"],
+            "check-jsonschema, every file",
+            checker_cold,
+            goal=">= 150x (>= 300x at 10,000 files)",
+        ),
         Case(
             "check-one-file",
-            _median(one_file, repeat),
-            _median(one_file_peer, repeat) if checker else None,
-        )
-    )
-    target.write_text(original, encoding="utf-8")
-
-    snapshot = workdir / "snapshot.json"
-    load_s, snapshot_s, lookup_ns, rss_mb = _load_figures(root, snapshot, repeat, env)
-    cases.append(Case("load-snapshot", snapshot_s, load_s))
+            one["llmreg"],
+            "check-jsonschema, that file",
+            one.get("check-jsonschema"),
+            goal=">= 5x",
+        ),
+        Case("check-one-file-ajv", one["llmreg"], "ajv-cli, that file", one.get("ajv")),
+        Case(
+            "check-one-file-yamllint",
+            one["llmreg"],
+            "yamllint rules: {}, that file",
+            one.get("yamllint"),
+            goal=">= 1x",
+        ),
+        Case(
+            "one-file-growth",
+            one.get("llmreg-big"),
+            f"llmreg, one file of {files} files",
+            one["llmreg"],
+            LLMREG_TO_PEER,
+            goal="<= 1.5x (10x the files)",
+        ),
+        Case(
+            "cache-overhead",
+            cold["cold"],
+            "llmreg check --no-cache",
+            cold["no-cache"],
+            LLMREG_TO_PEER,
+            goal="<= 1.1x",
+        ),
+        Case(
+            "load-snapshot",
+            load["snapshot_s"],
+            f"llmreg.load() of {load_files} files",
+            load["load_s"],
+            goal=">= 30x (10,000 files)",
+        ),
+    ]
     return {
         "files": files,
-        "cases": [
-            {"name": c.name, "llmreg_s": c.llmreg_s, "peer_s": c.peer_s, "ratio": c.ratio}
-            for c in cases
-        ],
-        "lookup_ns": lookup_ns,
-        "rss_mb": rss_mb,
+        "growth_files": growth_files or None,
+        "load_files": load_files,
+        "repeat": repeat,
+        "cases": [case.as_json() for case in cases],
+        "lookup_ns": load["lookup_ns"],
+        "rss_mb": load["rss_mb"],
+        "peak_rss_mb": bench.rss,
+        "skipped": bench.skipped,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "usable_cpus": len(os.sched_getaffinity(0)),
+            "python": platform.python_version(),
+            "loadavg_start": list(loadavg_start),
+            "loadavg_end": list(os.getloadavg()),
+        },
     }
 
 
@@ -232,66 +451,90 @@ def _probe(mode: str, root: Path, snapshot: Path, env: dict[str, str]) -> dict[s
 
 def _load_figures(
     root: Path, snapshot: Path, repeat: int, env: dict[str, str]
-) -> tuple[float | None, float | None, float | None, float | None]:
+) -> dict[str, float | None]:
     """load() and load_snapshot() times, lookup ns and peak RSS; None where not measurable."""
     import llmreg
 
+    missing: dict[str, float | None] = dict.fromkeys(
+        ("load_s", "snapshot_s", "lookup_ns", "rss_mb", "load_rss_mb", "load_snapshot_rss_mb")
+    )
     if not (hasattr(llmreg, "load") and hasattr(llmreg, "load_snapshot")):
         print(
             "llmreg.load() / llmreg.load_snapshot() are not available in this llmreg: "
             "load-snapshot, lookup and RSS are not measurable (null)",
             file=sys.stderr,
         )
-        return None, None, None, None
+        return missing
     try:
-        loads = [_probe("load", root, snapshot, env) for _ in range(repeat)]
-        snaps = [_probe("snapshot", root, snapshot, env) for _ in range(repeat)]
+        # load() writes the snapshot that the next load_snapshot() reads
+        loads, snaps = [], []
+        for _ in range(repeat):
+            loads.append(_probe("load", root, snapshot, env))
+            snaps.append(_probe("snapshot", root, snapshot, env))
     except RuntimeError as exc:
         print(
             f"benchmark: loading the registry failed ({exc}); load figures are null",
             file=sys.stderr,
         )
-        return None, None, None, None
-    load_rss = max(p["rss_mb"] for p in loads)
+        return missing
+    load_rss = max(p["load_rss_mb"] for p in loads)
     snapshot_rss = max(p["rss_mb"] for p in snaps)
-    print(
-        f"peak RSS: {load_rss:.1f} MB after llmreg.load(), "
-        f"{snapshot_rss:.1f} MB after llmreg.load_snapshot()",
-        file=sys.stderr,
-    )
-    return (
-        statistics.median(p["load_s"] for p in loads),
-        statistics.median(p["load_s"] for p in snaps),
-        statistics.median(p["lookup_ns"] for p in snaps),
-        # the larger of the two: a registry loaded from YAML is the heavier case
-        max(load_rss, snapshot_rss),
-    )
+    return {
+        "load_s": statistics.median(p["load_s"] for p in loads),
+        "snapshot_s": statistics.median(p["load_s"] for p in snaps),
+        "lookup_ns": statistics.median(p["lookup_ns"] for p in snaps),
+        # kept from issue 6: the larger of the load() + write_snapshot() and snapshot processes
+        "rss_mb": max(max(p["rss_mb"] for p in loads), snapshot_rss),
+        "load_rss_mb": load_rss,
+        "load_snapshot_rss_mb": snapshot_rss,
+    }
 
 
-def _fmt(value: float | None, unit: str = "s") -> str:
-    if value is None:
+def _fmt(value: object, unit: str = "s") -> str:
+    if not isinstance(value, (int, float)):
         return "n/a"
-    return f"{value:.3f} {unit}" if unit == "s" else f"{value:.1f}{unit}"
+    if unit == "s":
+        return f"{value:.3f} s"
+    # a ratio near a goal of 1.1x or 1.5x needs two decimals
+    return f"{value:.2f}{unit}" if value < 10 else f"{value:.1f}{unit}"
 
 
 def table(result: dict[str, object]) -> str:
-    rows = [f"llmreg benchmark, {result['files']} files", ""]
-    rows.append(f"{'case':<16}{'llmreg':>12}{'peer':>12}{'ratio':>10}")
+    rows = [
+        f"llmreg benchmark, {result['files']} files (growth: "
+        f"{result['growth_files'] or 'skipped'}, load: {result['load_files']} files), "
+        f"medians of {result['repeat']}",
+        "",
+        f"{'case':<25}{'llmreg':>10}{'compared':>10}{'ratio':>9}  {'goal':<36}compared with",
+    ]
     cases = result["cases"]
     assert isinstance(cases, list)
     for case in cases:
+        ratio = _fmt(case["ratio"], "x")
+        if case["ratio"] is not None and case["ratio_is"] == LLMREG_TO_PEER:
+            ratio += "*"
         rows.append(
-            f"{case['name']:<16}{_fmt(case['llmreg_s']):>12}{_fmt(case['peer_s']):>12}"
-            f"{_fmt(case['ratio'], 'x'):>10}"
+            f"{case['name']:<25}{_fmt(case['llmreg_s']):>10}{_fmt(case['peer_s']):>10}"
+            f"{ratio:>9}  {case['goal']:<36}{case['compared']}"
         )
     rows.append("")
+    rows.append("ratio = compared time / llmreg time (how many times faster llmreg is);")
+    rows.append("* = llmreg time / compared time (how many times longer llmreg takes)")
     lookup = result["lookup_ns"]
-    rss = result["rss_mb"]
     rows.append(f"lookup by id: {'n/a' if lookup is None else f'{lookup:.0f} ns'} per call")
-    rows.append(f"peak RSS with the registry loaded: {'n/a' if rss is None else f'{rss:.1f} MB'}")
+    peaks = result["peak_rss_mb"]
+    assert isinstance(peaks, dict)
+    rows.append("peak RSS: " + ", ".join(f"{name} {value:.1f} MB" for name, value in peaks.items()))
+    skipped = result["skipped"]
+    assert isinstance(skipped, dict)
+    for name, why in skipped.items():
+        rows.append(f"skipped: {name} ({why})")
+    machine = result["machine"]
+    assert isinstance(machine, dict)
     rows.append(
-        "peers: check-jsonschema --schemafile for the check cases; llmreg.load() of the YAML "
-        "tree for load-snapshot; ratio = peer time / llmreg time"
+        f"machine: {machine['usable_cpus']} of {machine['cpus']} CPUs usable, Python "
+        f"{machine['python']}, load average {machine['loadavg_start'][0]:.1f} at the start, "
+        f"{machine['loadavg_end'][0]:.1f} at the end"
     )
     return "\n".join(rows)
 
@@ -301,18 +544,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=1000, help="registry size (default 1000)")
     parser.add_argument("--json", type=Path, help="write the results to this file")
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (median)")
-    parser.add_argument("--no-peer", action="store_true", help="skip check-jsonschema")
+    parser.add_argument("--no-peer", action="store_true", help="skip every external peer")
     parser.add_argument(
         "--peer-repeat",
         type=int,
         default=None,
-        help="runs of check-jsonschema over the whole registry (default: --repeat)",
+        help="runs of each peer over the whole registry (default: --repeat)",
+    )
+    parser.add_argument(
+        "--ajv-dir",
+        type=Path,
+        default=None,
+        help="the npm --prefix folder holding ajv-cli@5 and ajv-formats "
+        "(default: $LLMREG_BENCH_AJV_DIR, else ajv on PATH)",
+    )
+    parser.add_argument(
+        "--growth-files",
+        type=int,
+        default=None,
+        help="size of the second registry of the one-file-growth case (default 10 x --files; "
+        "0 skips the case)",
+    )
+    parser.add_argument(
+        "--load-files",
+        type=int,
+        default=None,
+        help="registry size for load-snapshot (default --files)",
     )
     args = parser.parse_args(argv)
     if args.files < 1 or args.repeat < 1:
         parser.error("--files and --repeat must be at least 1")
+    if args.peer_repeat is not None and args.peer_repeat < 1:
+        parser.error("--peer-repeat must be at least 1")
+    if args.growth_files is not None and args.growth_files < 0:
+        parser.error("--growth-files must be 0 or more")
+    if args.load_files is not None and args.load_files < 1:
+        parser.error("--load-files must be at least 1")
     with tempfile.TemporaryDirectory(prefix="llmreg-bench-") as temporary:
-        result = run(args.files, args.repeat, not args.no_peer, Path(temporary), args.peer_repeat)
+        result = run(
+            args.files,
+            args.repeat,
+            not args.no_peer,
+            Path(temporary),
+            args.peer_repeat,
+            args.ajv_dir,
+            args.growth_files,
+            args.load_files,
+        )
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -2,9 +2,10 @@
 
 An entry holds what the per-file stage produced for one file's bytes: its findings with their
 positions, the kind, the id of a Model document, the schema-valid data the registry rules read
-and the suppression comments. A file that holds a secret is never stored (``_payload``). The key is a hash of the bytes together with everything else the stage depends on (llmreg's
-version and code, the packaged schemas, the limits, the settings' fingerprint), so an entry is
-never reused for a different question.
+and the suppression comments. A file that holds a secret is never stored (``_payload``). The
+key is a hash of the bytes together with everything else the stage depends on (llmreg's version
+and code, the packaged schemas, the limits, the settings' fingerprint), so an entry is never
+reused for a different question.
 
 Entries are written to a temporary file and renamed into place, so two checks running at once
 never see half an entry. Each entry carries a SHA-256 of its payload and is decoded strictly: an
