@@ -67,9 +67,13 @@ _KEY_LITERALS = (
 )
 
 
+# One search for all the literals: every key and value of every document is tested.
+_PREFILTER = re.compile("|".join(re.escape(literal) for literal in _KEY_LITERALS))
+
+
 def key_shape(value: str) -> str | None:
     """What kind of secret ``value`` looks like, or None."""
-    if not any(literal in value for literal in _KEY_LITERALS):
+    if not _PREFILTER.search(value):
         return None
     for what, pattern in _KEY_SHAPES:
         if pattern.search(value):
@@ -127,7 +131,7 @@ def _url_secret(url: str) -> bool:
 def scrub(text: str) -> str:
     """``text`` with every secret-shaped part replaced by ``<redacted>``: the one redaction that
     every message, JSON Pointer and import error goes through before it is shown or stored."""
-    if any(literal in text for literal in _KEY_LITERALS):
+    if _PREFILTER.search(text):
         text = _PRIVATE_KEY_BLOCK.sub(REDACTED, text)
         for _what, pattern in _KEY_SHAPES:
             text = pattern.sub(REDACTED, text)
