@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmreg.diagnostics import Diagnostic
 from llmreg.results import Staged
-from llmreg.rules import RULES
+from llmreg.rules import catalogue
 
 if TYPE_CHECKING:
     from llmreg.settings import CheckOptions
@@ -210,6 +210,7 @@ def _staged(entry: object) -> Staged | None:
     if not (model_id is None or isinstance(model_id, str)):
         return None
     findings = []
+    rules = catalogue() if rows else {}
     for row in rows:
         if not (
             isinstance(row, list)
@@ -217,12 +218,12 @@ def _staged(entry: object) -> Staged | None:
             and all(isinstance(v, str) for v in row[:3])
             and all(type(v) is int and v >= 1 for v in row[3:5])
             and isinstance(row[5], bool)
-            and row[0] in RULES
+            and row[0] in rules
         ):
             return None
         rule, message, pointer, line, column, at_key = row
         findings.append(
-            Diagnostic("", line, column, rule, message, pointer, RULES[rule].severity, at_key)
+            Diagnostic("", line, column, rule, message, pointer, rules[rule].severity, at_key)
         )
     comments = _comments(entry["comments"])
     if comments is None:

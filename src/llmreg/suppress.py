@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from llmreg.diagnostics import Diagnostic, sort_key
-from llmreg.rules import RULES
+from llmreg.rules import catalogue
 from llmreg.settings import DEFAULT_SETTINGS, Settings
 
 RULE = "invalid-suppression"
@@ -83,12 +83,12 @@ def _suppressions(line: str) -> tuple[set[str], list[tuple[int, str]]]:
         rule = item.strip()
         if not rule:
             continue
-        if rule in RULES:
+        if rule in catalogue():
             ids.add(rule)
         else:
             import difflib
 
-            close = difflib.get_close_matches(rule, list(RULES), n=1)
+            close = difflib.get_close_matches(rule, list(catalogue()), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append((column, f"'# llmreg: ignore' names unknown rule {rule!r}{hint}"))
     return ids, problems
@@ -119,7 +119,7 @@ def apply(
                         column=column,
                         rule=RULE,
                         message=message,
-                        severity=RULES[RULE].severity,
+                        severity=catalogue()[RULE].severity,
                     )
                 )
         if d.rule not in suppressed:

@@ -100,13 +100,34 @@ class Rule:
     check: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
 
 
-RULES: dict[str, Rule] = {}
+_RULES: dict[str, Rule] = {}
+_CATALOGUE: dict[str, Rule] = {}
+_SCOPES: tuple[Scope, ...] = ("pipeline", "registry", "file")
+
+
+def catalogue() -> dict[str, Rule]:
+    """Every rule by id: the pipeline's own, then the registry rules, then the per-file rules,
+    each in declaration order (whichever module was imported first). The modules of the rule
+    functions are imported on first use: a check that the cache answers entirely, without a
+    finding, needs none of them."""
+    if not _CATALOGUE:
+        from llmreg.rules import cross_file, per_file  # noqa: F401 - they declare their rules
+
+        for scope in _SCOPES:
+            _CATALOGUE.update((r.id, r) for r in _RULES.values() if r.scope == scope)
+    return _CATALOGUE
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RULES":  # ``from llmreg.rules import RULES``: the complete catalogue
+        return catalogue()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def declare(rule: Rule) -> Rule:
-    if rule.id in RULES:
-        raise ValueError(f"rule {rule.id!r} is declared twice")
-    RULES[rule.id] = rule
+    if rule.id in _RULES or _CATALOGUE:
+        raise ValueError(f"rule {rule.id!r} is declared twice, or after the catalogue was read")
+    _RULES[rule.id] = rule
     return rule
 
 
@@ -143,15 +164,21 @@ def registry_rule(
 
 
 def file_rules() -> list[Rule]:
-    return [r for r in RULES.values() if r.scope == "file"]
+    from llmreg.rules import per_file  # noqa: F401 - it declares its rules
+
+    return [r for r in _RULES.values() if r.scope == "file"]
 
 
 def registry_rules() -> list[Rule]:
-    return [r for r in RULES.values() if r.scope == "registry"]
+    # only these run on every check, even one the cache answers: the per-file rules' module
+    # (and what it imports) is not needed for them
+    from llmreg.rules import cross_file  # noqa: F401 - it declares its rules
+
+    return [r for r in _RULES.values() if r.scope == "registry"]
 
 
 def severity_of(rule_id: str) -> Severity:
-    return RULES[rule_id].severity
+    return catalogue()[rule_id].severity
 
 
 declare(
@@ -302,7 +329,3 @@ declare(
         "Fix the findings shown, then check again.",
     )
 )
-
-# The rule functions declare themselves when their modules are imported; importing them here
-# makes the catalogue complete wherever it is read.
-from llmreg.rules import cross_file, per_file  # noqa: E402, F401

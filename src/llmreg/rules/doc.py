@@ -6,7 +6,7 @@ catalogue: change a declaration, then run ``llmreg rules --markdown > docs/rules
 
 from __future__ import annotations
 
-from llmreg.rules import RULES, Rule
+from llmreg.rules import Rule, catalogue
 
 _INTRO = """\
 # Rules
@@ -85,7 +85,7 @@ def _section(rule: Rule) -> str:
 
 
 def render() -> str:
-    rules = list(RULES.values())
+    rules = list(catalogue().values())
     parts = [_INTRO, "| rule | severity | what it means |\n|---|---|---|\n"]
     parts[-1] += "".join(
         f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.summary.replace('|', chr(92) + '|')} |\n"
