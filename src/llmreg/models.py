@@ -522,5 +522,4 @@ class Model(_Definition):
         return f"{self.workspace}/{self.name}"
 
 
-Definition = Provider | Model
 MODEL_BY_KIND: dict[str, type[Provider] | type[Model]] = {"Provider": Provider, "Model": Model}
