@@ -331,13 +331,16 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
 
+def _shortened(text: str) -> str:
+    if len(text) > MAX_VALUE:
+        return text[: MAX_VALUE - 1] + f"… ({len(text)} characters)"
+    return text
+
+
 def _value(value: Any) -> str:
     if isinstance(value, _Absent):
         return f"*{value.label}*"
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if len(text) > MAX_VALUE:
-        text = text[: MAX_VALUE - 1] + f"… ({len(text)} characters)"
-    return _code(text)
+    return _code(_shortened(json.dumps(value, ensure_ascii=False, sort_keys=True)))
 
 
 def _count(n: int, word: str) -> str:
@@ -393,12 +396,16 @@ def _markdown_lines(comparison: Comparison, old_label: str, new_label: str) -> l
         lines += [f"### {title}", ""]
         if added:
             lines += [f"**Added** ({len(added)})", ""]
-            lines += [f"- {_code(p.id)}: {_code(p.summary)}, {_code(p.config_hash)}" for p in added]
+            lines += [
+                f"- {_code(p.id)}: {_code(_shortened(p.summary))}, {_code(p.config_hash)}"
+                for p in added
+            ]
             lines.append("")
         if removed:
             lines += [f"**Removed** ({len(removed)})", ""]
             lines += [
-                f"- {_code(p.id)}: {_code(p.summary)}, was {_code(p.config_hash)}" for p in removed
+                f"- {_code(p.id)}: {_code(_shortened(p.summary))}, was {_code(p.config_hash)}"
+                for p in removed
             ]
             lines.append("")
         if changed:
@@ -425,7 +432,12 @@ def _markdown_lines(comparison: Comparison, old_label: str, new_label: str) -> l
             "|---|---|---|---|",
         ]
         lines += [
-            _row(_code(r.model_id), _code(r.old), _code(r.new), "<br>".join(map(_code, r.why)))
+            _row(
+                _code(r.model_id),
+                _code(_shortened(r.old)),
+                _code(_shortened(r.new)),
+                "<br>".join(_code(_shortened(w)) for w in r.why),
+            )
             for r in c.routes
         ]
         lines.append("")

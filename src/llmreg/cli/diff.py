@@ -32,6 +32,12 @@ def _open(spec: str, registry: Path | None) -> tuple[Registry, str]:
                 f"{spec} is not a registry: no <workspace>/<providers|models>/<name>.yaml "
                 "files in it"
             )
+        if path.suffix.lower() in (".yaml", ".yml"):
+            # read as a snapshot it would be "not a complete JSON document", which misleads
+            raise _fail(
+                f"{spec} is a YAML file; diff compares registry folders, snapshots written by "
+                "'llmreg build' or git revisions"
+            )
         return open_registry(path, invalid_exit=EXIT_USAGE), spec
     from llmreg.check import CheckReport
     from llmreg.cli._settings import command_settings, registry_path

@@ -24,6 +24,7 @@ def _one(system: str, ident: str, registry: Path) -> dict[str, Any]:
     from llmreg.source import SourceError, parse, read_text
 
     kind = SYSTEMS[system].kind
+    _need_registry(registry)
     workspace, _, name = ident.partition("/")
     try:
         path = definition_path(registry, kind, workspace, name)
@@ -43,11 +44,24 @@ def _one(system: str, ident: str, registry: Path) -> dict[str, Any]:
     return document
 
 
+def _need_registry(registry: Path) -> None:
+    if not registry.is_dir():
+        raise fail(f"{registry} is not a directory")
+
+
 def _all(registry: Path) -> list[dict[str, Any]]:
     """Every definition of the registry as a document, after the whole registry passed the check."""
     import llmreg
+    from llmreg.layout import is_registry_folder
     from llmreg.report import text
 
+    _need_registry(registry)
+    if not is_registry_folder(registry):
+        # an empty configuration out of a mistyped folder helps no one
+        raise fail(
+            f"{registry} is not a registry: no <workspace>/<providers|models>/<name>.yaml "
+            "files in it"
+        )
     try:
         loaded = llmreg.load(registry, settings=command_settings())
     except llmreg.RegistryError as exc:

@@ -28,12 +28,27 @@ class InteropError(ValueError):
 
 
 def shown(value: Any) -> str:
-    """A payload value for a message: JSON, with anything secret-shaped redacted."""
+    """A payload value for a message: JSON, with anything secret-shaped redacted, on one line.
+
+    JSON escapes only ASCII controls: NEL, U+2028/9 (line breaks to editors and terminals), C1
+    controls (terminal escapes) and bidi overrides (reordered text) are escaped here too.
+    """
     import json
 
     if isinstance(value, str):
-        return json.dumps(secrets.redact(value), ensure_ascii=False)
-    return secrets.redact(json.dumps(value, ensure_ascii=False))
+        text = json.dumps(secrets.redact(value), ensure_ascii=False)
+    else:
+        text = secrets.redact(json.dumps(value, ensure_ascii=False))
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def shown_name(key: str) -> str:
+    """A payload's key (or a pointer made of keys) for a note: as :func:`shown`, unquoted."""
+    return shown(key)[1:-1]
+
+
+# C1 controls, line and paragraph separators, and the format characters that reorder text
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 def check_identifier(value: Any, what: str) -> str:
@@ -144,7 +159,7 @@ def drop_fields(
 def unknown_fields(payload: dict[str, Any], known: set[str], notes: Notes | None) -> None:
     extra = sorted(k for k in payload if k not in known)
     if extra:
-        note(notes, f"not imported (no llmreg field): {', '.join(extra)}")
+        note(notes, f"not imported (no llmreg field): {', '.join(map(shown_name, extra))}")
 
 
 def secret_name(base: str, suffix: str) -> str:
@@ -167,7 +182,7 @@ def scrub(doc: Doc, notes: Notes | None) -> None:
             del parent[leak.path[-1]]
         except (KeyError, IndexError, TypeError):
             continue  # removed already, with the key that held it
-        note(notes, secrets.scrub(_dropped(leak)))  # a path may pass through a secret key
+        note(notes, _dropped(leak))
 
 
 def _order(path: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
@@ -178,13 +193,14 @@ def _dropped(leak: secrets.Leak) -> str:
     if leak.how in ("header", "header-value"):
         name, header = leak.path
         return (
-            f"dropped {name}.{header}: it carries a credential; set api_key_secret_name "
-            "(and auth_header_format) to send the key from a secret instead"
+            f"dropped {name}.{shown_name(header)}: it carries a credential; set "
+            "api_key_secret_name (and auth_header_format) to send the key from a secret instead"
         )
     if leak.how == "credential-key":
         dotted = "".join(f"[{t}]" if isinstance(t, int) else f".{t}" for t in leak.path)
-        return f"dropped {dotted[1:]}: it holds a credential, never imported"
-    pointer = "".join(pointer_join("", token) for token in leak.path)
+        return f"dropped {shown_name(dotted[1:])}: it holds a credential, never imported"
+    # a note names where, never what: shown_name redacts a path through a secret-shaped key
+    pointer = shown_name("".join(pointer_join("", token) for token in leak.path))
     if leak.at_key:
         return f"dropped {pointer}: the key looks like {leak.what}"
     return f"dropped {pointer}: the value looks like {leak.what}"

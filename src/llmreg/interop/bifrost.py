@@ -183,7 +183,9 @@ def _proxy(raw: dict[str, Any], provider: str, notes: Notes | None) -> Doc | Non
     url = proxy.get("url")
     if raw.get("type") in ("none", "environment"):
         if url:
-            note(notes, f"dropped proxy_config: its type is {raw['type']!r}, the url is unused")
+            note(
+                notes, f"dropped proxy_config: its type is {shown(raw['type'])}, the url is unused"
+            )
         return None
     if not isinstance(url, str) or not url:
         if proxy:

@@ -103,11 +103,13 @@ def import_(
         "speaks another API",
     )
     copy_set(payload, doc, SHARED)
-    if payload.get("enabled_models") and not payload.get("served_models"):
+    if doc.get("enabled_models") and not doc.get("served_models"):
+        # a model can only be enabled among the served ones (the check's enabled-not-served)
+        del doc["enabled_models"]
         note(
             notes,
-            "no served_models: NeMo sets them with the status call, a create request has none; "
-            "import what NeMo returns (GET) to keep them",
+            "enabled_models dropped: there are no served_models (NeMo sets them with the status "
+            "call, a create request has none); import what NeMo returns (GET) to keep both",
         )
     drop_fields(payload, SERVER_FIELDS, notes, "observed or assigned by the NeMo server")
     unknown_fields(payload, {*_IDENTITY, *SHARED, *SERVER_FIELDS}, notes)

@@ -25,6 +25,7 @@ from llmreg.interop._common import (
     note,
     optional_object,
     shown,
+    shown_name,
     unknown_fields,
 )
 from llmreg.models import IDENTIFIER_PATTERN
@@ -97,7 +98,8 @@ def _grant_in(grant: Any, notes: Notes | None) -> Any:
         if k not in ("principal_type", "principal_id", "access_type", "access_id", "permission")
     )
     if extra:
-        note(notes, f"dropped from access grants (observed by Open WebUI): {', '.join(extra)}")
+        names = ", ".join(map(shown_name, extra))
+        note(notes, f"dropped from access grants (observed by Open WebUI): {names}")
     return out
 
 
@@ -139,7 +141,8 @@ def import_(
         meta["tags"] = _tags(meta["tags"])
     extra = sorted(k for k in meta_in if k not in META)
     if extra:
-        note(notes, f"not imported (llmreg's meta has no such key): meta.{', meta.'.join(extra)}")
+        names = ", ".join(f"meta.{shown_name(k)}" for k in extra)
+        note(notes, f"not imported (llmreg's meta has no such key): {names}")
     if meta:
         doc["meta"] = meta
     grants = payload.get("access_grants")
