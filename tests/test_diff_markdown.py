@@ -130,7 +130,15 @@ def test_markdown_of_a_real_change_reads_right(copy: Path) -> None:
     assert "<b>" not in rendered
     # models routed through the changed provider, and only those
     routed = {re.sub(r"</?code>", "", row[0]): row[3] for row in rows if len(row) == 4}
-    keys = {p.api_key_secret_name: "x" for p in new.providers() if p.api_key_secret_name}
+    # every secret a provider names (the proxy password too: resolve() needs it since routes
+    # carry the proxy)
+    names = [(p.api_key_secret_name, p.proxy_config) for p in new.providers()]
+    keys = {
+        name: "x"
+        for key, proxy in names
+        for name in (key, proxy.password_secret_name if proxy else None)
+        if name
+    }
     through_openai = {
         m.id
         for m in old.models()

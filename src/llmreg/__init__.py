@@ -45,7 +45,7 @@ _LAZY = {
     "Provider": "llmreg.models",
     "Principal": "llmreg.registry",
     "Registry": "llmreg.registry",
-    "Route": "llmreg.registry",
+    "Route": "llmreg.route",
     "load": "llmreg.registry",
     "load_snapshot": "llmreg.snapshot",
     "config_hash": "llmreg.hashing",
@@ -67,7 +67,8 @@ if TYPE_CHECKING:
     )
     from llmreg.hashing import config_hash, registry_hash
     from llmreg.models import Model, Provider
-    from llmreg.registry import Principal, Registry, Route, load
+    from llmreg.registry import Principal, Registry, load
+    from llmreg.route import Route
     from llmreg.snapshot import load_snapshot
     from llmreg.watch import Ref, RegistryDiff, Watcher, diff
 

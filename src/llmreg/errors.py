@@ -64,12 +64,16 @@ class RouteError(LookupError):
 
 
 class MissingSecretError(RouteError):
-    """The provider's API key secret is not set. The message names the secret, never a value."""
+    """A secret the provider names (API key, proxy password) is not set. The message names the
+    secret and the field naming it, never a value."""
 
-    def __init__(self, provider_id: str, secret_name: str) -> None:
+    def __init__(
+        self, provider_id: str, secret_name: str, field: str = "api_key_secret_name"
+    ) -> None:
         self.provider_id = provider_id
         self.secret_name = secret_name
+        self.field = field
         super().__init__(
-            f"provider {provider_id} needs the secret {secret_name!r} (api_key_secret_name), "
+            f"provider {provider_id} needs the secret {secret_name!r} ({field}), "
             "which is not set or empty in the secrets given to resolve()"
         )

@@ -306,8 +306,8 @@ class Provider(_Definition):
         default=DEFAULT_AUTH_HEADER_FORMAT,
         max_length=1024,
         description=(
-            "Jinja2 template 'Header-Name: value' sending the API key upstream; exactly one "
-            "variable, auth_secret."
+            "The header sending the API key upstream, 'Header-Name: value', where "
+            "{{ auth_secret }} stands for the key; nothing else is substituted or evaluated."
         ),
     )
     served_models: list[ServedModel] = Field(
@@ -317,7 +317,8 @@ class Provider(_Definition):
     enabled_models: list[str] | None = Field(
         default=None,
         description=(
-            "Served models to enable, by served_model_name or model id; omitted means all."
+            "Served models to enable, by served_model_name (or by model id where no served name "
+            "is spelled the same); omitted means all."
         ),
     )
     default_extra_headers: HeaderMap = Field(
@@ -486,6 +487,14 @@ class Model(_Definition):
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="Default request parameters such as temperature or system prompt.",
+    )
+    preferred_providers: list[EntityId] | None = Field(
+        default=None,
+        max_length=100,
+        description=(
+            "Providers to route to first, in this order, as workspace/name; the other providers "
+            "serving the model follow in id order."
+        ),
     )
     meta: ModelMeta | None = Field(default=None, description="Description, image, capabilities.")
     access_grants: list[AccessGrant] | None = Field(

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import copy
 import os
-import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
@@ -19,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from llmreg.errors import MissingSecretError, RegistryError, RouteError, UnknownIdError
 from llmreg.hashing import registry_hash
+from llmreg.route import Route, build_route, check_headers
 
 if TYPE_CHECKING:
-    from jinja2 import Template
-
     from llmreg.diagnostics import Diagnostic
     from llmreg.models import Model, Provider
     from llmreg.results import FileResult
@@ -35,28 +33,6 @@ class Principal:
 
     user_id: str | None = None
     groups: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Route:
-    """How to call one model: where, under which name, with which headers and body.
-
-    ``headers`` may hold the rendered API key, so the repr lists header names only.
-    """
-
-    provider_id: str
-    model_id: str
-    served_model_name: str
-    base_url: str
-    headers: Mapping[str, str] = field(repr=False)
-    body: Mapping[str, Any]
-
-    def __repr__(self) -> str:
-        return (
-            f"Route(provider_id={self.provider_id!r}, model_id={self.model_id!r}, "
-            f"served_model_name={self.served_model_name!r}, base_url={self.base_url!r}, "
-            f"headers=<{', '.join(self.headers)}>, body={dict(self.body)!r})"
-        )
 
 
 _first = itemgetter(0)
@@ -76,9 +52,28 @@ def _grants_access(model: Model, principal: Principal) -> bool:
     return False
 
 
-def _enables(provider: Provider, model_id: str, served_name: str) -> bool:
+def _enabled_ids(provider: Provider) -> frozenset[str] | None:
+    """The model ids ``enabled_models`` enables; None when it is omitted (all are).
+
+    An entry names a served_model_name of this provider; only an entry that is no served name
+    is read as a model id. So a served name spelled like another model's id enables the model
+    served under that name, never the other one (docs/runtime.md).
+    """
     allowed = provider.enabled_models
-    return allowed is None or served_name in allowed or model_id in allowed
+    if allowed is None:
+        return None
+    by_name: dict[str, list[str]] = {}
+    ids = set()
+    for served in provider.served_models:
+        by_name.setdefault(served.served_model_name, []).append(served.model_entity_id)
+        ids.add(served.model_entity_id)
+    enabled: set[str] = set()
+    for entry in allowed:
+        if entry in by_name:
+            enabled.update(by_name[entry])
+        elif entry in ids:
+            enabled.add(entry)
+    return frozenset(enabled)
 
 
 def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
@@ -96,12 +91,11 @@ class Registry:
     __slots__ = (
         "_by_capability",
         "_by_provider",
+        "_enabled",
         "_hash",
         "_models",
         "_providers",
         "_serving",
-        "_template_lock",
-        "_templates",
         "warnings",
     )
     _providers: Mapping[str, Provider]
@@ -109,9 +103,8 @@ class Registry:
     _by_capability: dict[str, tuple[str, ...]]
     _by_provider: dict[str, tuple[str, ...]]
     _serving: dict[str, tuple[tuple[str, str], ...]]
+    _enabled: dict[str, frozenset[str] | None]
     _hash: str
-    _templates: dict[str, Template]
-    _template_lock: threading.Lock
     warnings: tuple[Diagnostic, ...]
 
     def __init__(
@@ -152,8 +145,7 @@ class Registry:
                 + [("Model", i, m.config_hash) for i, m in model_map.items()]
             ),
         )
-        set_(self, "_templates", {})
-        set_(self, "_template_lock", threading.Lock())
+        set_(self, "_enabled", {i: _enabled_ids(p) for i, p in provider_map.items()})
         set_(self, "warnings", tuple(warnings))
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -237,14 +229,70 @@ class Registry:
         body: Mapping[str, Any] | None = None,
         secrets: Mapping[str, str] | None = None,
     ) -> Route:
-        """How to call ``model_id``; see docs/runtime.md for every rule applied.
+        """How to call ``model_id``: the first usable provider's route (docs/runtime.md).
 
         ``secrets`` defaults to ``os.environ`` read now, at call time.
         """
+        routes, reasons = self._routes(model_id, provider, headers, body, secrets, first=True)
+        if not routes:
+            raise reasons[0][1] if provider is not None else self._unusable(model_id, reasons)
+        return routes[0]
+
+    def resolve_all(
+        self,
+        model_id: str,
+        headers: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, str] | None = None,
+    ) -> tuple[Route, ...]:
+        """Every usable route for ``model_id``, in the order ``resolve`` tries them, so that a
+        caller can fall back to the next on failure. RouteError when none is usable."""
+        routes, reasons = self._routes(model_id, None, headers, body, secrets, first=False)
+        if not routes:
+            raise self._unusable(model_id, reasons)
+        return tuple(routes)
+
+    def _routes(
+        self,
+        model_id: str,
+        wanted: str | None,
+        headers: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+        secrets: Mapping[str, str] | None,
+        *,
+        first: bool,
+    ) -> tuple[list[Route], list[tuple[str, RouteError]]]:
         model = self.model(model_id)
         chain = self._serving_chain(model)
-        served_model = chain[-1]
-        chosen, served_name = self._choose_provider(served_model, provider)
+        candidates = self._candidates(chain, wanted)
+        secret_map = os.environ if secrets is None else secrets
+        routes: list[Route] = []
+        reasons: list[tuple[str, RouteError]] = []
+        for chosen, served_name in candidates:
+            try:
+                problem = self._unroutable(chosen, chain[-1].id, served_name)
+                if problem:
+                    raise RouteError(f"provider {chosen.id} {problem}")
+                routes.append(
+                    self._route(chosen, model, chain, served_name, headers, body, secret_map)
+                )
+            except RouteError as error:
+                reasons.append((chosen.id, error))
+                continue
+            if first:
+                break
+        return routes, reasons
+
+    def _route(
+        self,
+        chosen: Provider,
+        model: Model,
+        chain: list[Model],
+        served_name: str,
+        headers: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+        secrets: Mapping[str, str],
+    ) -> Route:
         merged_body: dict[str, Any] = {}
         merged_body.update(chosen.default_extra_body)
         for link in reversed(chain):  # the base model's params first, the asked model's last
@@ -252,17 +300,29 @@ class Registry:
         merged_body.update(body or {})
         merged_body.update(chosen.required_extra_body)
         merged_body["model"] = served_name
-        layers = [chosen.default_extra_headers, headers or {}, chosen.required_extra_headers]
-        auth = self._auth_header(chosen, os.environ if secrets is None else secrets)
-        if auth is not None:
-            layers.append(dict([auth]))
-        return Route(
-            provider_id=chosen.id,
-            model_id=model.id,
-            served_model_name=served_name,
-            base_url=chosen.host_url,
-            headers=MappingProxyType(_merge_headers(*layers)),
-            body=MappingProxyType(copy.deepcopy(merged_body)),
+        layers = (
+            ("default_extra_headers", chosen.default_extra_headers),
+            ("the caller's headers", headers or {}),
+            ("required_extra_headers", chosen.required_extra_headers),
+        )
+        for where, layer in layers:
+            check_headers(chosen.id, layer, where)
+        return build_route(
+            chosen,
+            model.id,
+            served_name,
+            _merge_headers(*(layer for _, layer in layers)),
+            MappingProxyType(copy.deepcopy(merged_body)),
+            secrets,
+        )
+
+    @staticmethod
+    def _unusable(model_id: str, reasons: list[tuple[str, RouteError]]) -> RouteError:
+        if len(reasons) == 1 and isinstance(reasons[0][1], MissingSecretError):
+            return reasons[0][1]  # the one candidate lacks a secret: say which, as its type
+        return RouteError(
+            f"no provider can serve model {model_id}: "
+            + "; ".join(str(error).removeprefix("provider ") for _, error in reasons)
         )
 
     def _serving_chain(self, model: Model) -> list[Model]:
@@ -282,81 +342,31 @@ class Registry:
                 raise RouteError(f"model {model.id} {what} (is_active: false); not routed")
         return chain
 
-    def _choose_provider(self, model: Model, wanted: str | None) -> tuple[Provider, str]:
-        serving = self._serving[model.id]
+    def _candidates(self, chain: list[Model], wanted: str | None) -> list[tuple[Provider, str]]:
+        """(provider, served name) in the order they are tried: the first preferred_providers
+        along the chain (the asked model's own first), then the others by provider id."""
+        served = chain[-1]
+        serving = self._serving[served.id]
         if wanted is not None:
             chosen = self.provider(wanted)
             for provider_id, served_name in serving:
                 if provider_id == wanted:
-                    problem = self._unroutable(chosen, model.id, served_name)
-                    if problem:
-                        raise RouteError(f"provider {wanted} {problem}")
-                    return chosen, served_name
-            raise RouteError(f"provider {wanted} does not serve model {model.id}")
-        reasons = []
-        for provider_id, served_name in serving:
-            candidate = self._providers[provider_id]
-            problem = self._unroutable(candidate, model.id, served_name)
-            if problem is None:
-                return candidate, served_name
-            reasons.append(f"{provider_id} {problem}")
-        raise RouteError(f"no provider can serve model {model.id}: " + "; ".join(reasons))
+                    return [(chosen, served_name)]
+            raise RouteError(f"provider {wanted} does not serve model {served.id}")
+        preferred = next(
+            (link.preferred_providers for link in chain if link.preferred_providers), []
+        )
+        rank = {provider_id: index for index, provider_id in enumerate(preferred)}
+        ordered = sorted(serving, key=lambda entry: rank.get(entry[0], len(rank)))
+        return [(self._providers[provider_id], name) for provider_id, name in ordered]
 
-    @staticmethod
-    def _unroutable(provider: Provider, model_id: str, served_name: str) -> str | None:
+    def _unroutable(self, provider: Provider, model_id: str, served_name: str) -> str | None:
         if not provider.enabled:
             return "is disabled (enabled: false)"
-        if not _enables(provider, model_id, served_name):
+        enabled = self._enabled[provider.id]
+        if enabled is not None and model_id not in enabled:
             return f"does not list {served_name!r} in enabled_models"
         return None
-
-    def _auth_header(
-        self, provider: Provider, secrets: Mapping[str, str]
-    ) -> tuple[str, str] | None:
-        custom = provider.custom_provider_config
-        secret_name = provider.api_key_secret_name
-        if secret_name is None or (custom is not None and custom.is_key_less):
-            return None
-        secret = secrets.get(secret_name)
-        if not secret:
-            raise MissingSecretError(provider.id, secret_name)
-        template = self._template(provider)
-        try:
-            rendered = template.render(auth_secret=secret)
-        except Exception as exc:  # a sandbox violation or undefined variable; never echo values
-            raise RouteError(
-                f"provider {provider.id}: auth_header_format cannot be rendered "
-                f"({exc.__class__.__name__})"
-            ) from None
-        name, sep, value = rendered.partition(":")
-        name, value = name.strip(), value.strip()
-        if not sep or not name or any(c in rendered for c in "\r\n\0"):
-            # The value came from the secret: say what is wrong, not what it holds.
-            raise RouteError(
-                f"provider {provider.id}: the auth header rendered with secret {secret_name!r} "
-                "is not one 'Header-Name: value' line (does the secret hold a line break?)"
-            )
-        return name, value
-
-    def _template(self, provider: Provider) -> Template:
-        compiled = self._templates.get(provider.id)
-        if compiled is None:
-            from jinja2 import StrictUndefined
-            from jinja2.sandbox import SandboxedEnvironment
-
-            with self._template_lock:
-                compiled = self._templates.get(provider.id)
-                if compiled is None:
-                    env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
-                    try:
-                        compiled = env.from_string(provider.auth_header_format)
-                    except Exception as exc:
-                        raise RouteError(
-                            f"provider {provider.id}: auth_header_format is not a valid "
-                            f"template: {exc}"
-                        ) from None
-                    self._templates[provider.id] = compiled
-        return compiled
 
     # -- snapshot -----------------------------------------------------------------------------
 

@@ -98,6 +98,7 @@ class Rule:
     kinds: tuple[str, ...] | None = None  # None: documents of any kind
     valid_only: bool = True
     check: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
+    details: str = ""  # more prose for docs/rules.md, after the summary
 
 
 _RULES: dict[str, Rule] = {}
@@ -140,12 +141,13 @@ def file_rule(
     good: str,
     kinds: tuple[Kind, ...] | None = None,
     valid_only: bool = True,
+    details: str = "",
 ) -> Callable[[FileCheck], FileCheck]:
     """Declare a rule on one document; it runs on documents of ``kinds`` (None: any kind,
     even one the schema refuses)."""
 
     def register(check: FileCheck) -> FileCheck:
-        declare(Rule(id, severity, summary, bad, good, "file", kinds, valid_only, check))
+        declare(Rule(id, severity, summary, bad, good, "file", kinds, valid_only, check, details))
         return check
 
     return register

@@ -88,7 +88,8 @@ def duplicate_ids(ctx: RegistryContext) -> Found:
 @registry_rule(
     "unresolved-reference",
     "error",
-    "served_models[].model_entity_id or base_model_id names a model the registry does not define.",
+    "served_models[].model_entity_id or base_model_id names a model the registry does not "
+    "define, or preferred_providers a provider that does not serve the model.",
     bad="served_models:\n  - model_entity_id: default/gpt-5o\n    served_model_name: gpt-5o",
     good="served_models:\n  - model_entity_id: default/gpt-4o\n    served_model_name: gpt-4o",
 )
@@ -97,8 +98,11 @@ def references(ctx: RegistryContext) -> Found:
     that failed the schema: they are reported on their own, not as missing."""
     files = [f for f in ctx.files if f.rel is not None]
     models = _models(ctx)
+    providers = {f.id: f for f in files if f.kind == "Provider"}
     defined_models = ctx.defined_models | models.keys()
     for facts in files:
+        if facts.kind == "Model" and facts.data.get("preferred_providers"):
+            yield from _preferred(facts, models, providers)
         if facts.kind == "Provider":
             for index, entry in enumerate(facts.data.get("served_models") or []):
                 target = entry["model_entity_id"]
@@ -120,6 +124,30 @@ def references(ctx: RegistryContext) -> Found:
                         f"base model {base!r} is not defined{_suggest(base, models)}",
                     ),
                 )
+
+
+def _preferred(facts: Facts, models: dict[str, Facts], providers: dict[str, Facts]) -> Found:
+    """preferred_providers must serve the model, or the base model that serves it."""
+    serving: dict[str, set[str]] = {}
+    for provider in providers.values():
+        for entry in provider.data.get("served_models") or []:
+            serving.setdefault(entry["model_entity_id"], set()).add(provider.id)
+    current: str | None = facts.id
+    seen: set[str] = set()
+    while current is not None and current not in serving and current in models:
+        if current in seen:
+            return  # a loop is reported as reference-cycle
+        seen.add(current)
+        current = models[current].data.get("base_model_id")
+    candidates = serving.get(current or "", set())
+    for index, wanted in enumerate(facts.data["preferred_providers"]):
+        if wanted in candidates:
+            continue
+        if wanted in providers:
+            message = f"preferred provider {wanted!r} does not serve {current or facts.id}"
+        else:
+            message = f"preferred provider {wanted!r} is not defined{_suggest(wanted, providers)}"
+        yield facts.index, Hit(f"/preferred_providers/{index}", message)
 
 
 def _models(ctx: RegistryContext) -> dict[str, Facts]:

@@ -80,7 +80,8 @@ def _example(text: str) -> str:
 def _section(rule: Rule) -> str:
     return (
         f"### {rule.id}\n\nSeverity: **{rule.severity}**.\n\n{rule.summary}\n\n"
-        f"The mistake:\n\n{_example(rule.bad)}\n\nThe fix:\n\n{_example(rule.good)}\n"
+        + (f"{rule.details}\n\n" if rule.details else "")
+        + f"The mistake:\n\n{_example(rule.bad)}\n\nThe fix:\n\n{_example(rule.good)}\n"
     )
 
 

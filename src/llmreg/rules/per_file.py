@@ -77,10 +77,14 @@ _HEADER_LINE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(\S.*)$", re.DO
 @file_rule(
     "auth-header-format",
     "error",
-    "auth_header_format is not 'Header-Name: template' with exactly one variable, auth_secret.",
-    bad="auth_header_format: 'X-Api-Key: {{ api_key }}'",
+    "auth_header_format is not one 'Header-Name: value' line that substitutes "
+    "{{ auth_secret }} and nothing else (no expressions, filters or statements).",
+    bad="auth_header_format: 'X-Api-Key: {{ auth_secret | upper }}'",
     good="auth_header_format: 'X-Api-Key: {{ auth_secret }}'",
     kinds=("Provider",),
+    details="`resolve()` replaces `{{ auth_secret }}` with the key and evaluates nothing else, so "
+    "a template\nthat would compute (`{{ auth_secret * 400000000 }}`, filters, `{% ... %}`) is "
+    "refused here\nrather than sent as written.",
 )
 def auth_header_format(ctx: FileContext) -> Iterator[Hit]:
     template = ctx.data.get("auth_header_format")
@@ -94,20 +98,42 @@ def auth_header_format(ctx: FileContext) -> Iterator[Hit]:
             "'X-Api-Key: {{ auth_secret }}'",
         )
         return
-    from jinja2 import Environment, TemplateSyntaxError, meta
+    from llmreg.http_fields import auth_template_parts, header_problem, render_auth_header
 
-    try:
-        tree = Environment(autoescape=False).parse(template)
-    except TemplateSyntaxError as exc:
-        yield Hit(pointer, f"auth_header_format is not a valid template: {exc}")
+    # resolve() substitutes {{ auth_secret }} and evaluates nothing else; say so here first.
+    parts = auth_template_parts(template)
+    if isinstance(parts, str):
+        yield Hit(pointer, f"auth_header_format is refused: {parts}")
         return
-    variables = meta.find_undeclared_variables(tree)
-    if variables != {"auth_secret"}:
-        found = ", ".join(sorted(variables)) or "none"
-        yield Hit(
-            pointer,
-            f"auth_header_format must use exactly one variable, auth_secret (found: {found})",
-        )
+    name, _, value = render_auth_header(parts, "key").partition(":")
+    problem = header_problem(name, value.strip(" \t"))
+    if problem:
+        yield Hit(pointer, f"auth_header_format cannot be sent: {problem}")
+
+
+@file_rule(
+    "invalid-header",
+    "error",
+    "A header in default_extra_headers or required_extra_headers cannot be sent: a line "
+    "break or control character, non-ASCII text, or white space at either end.",
+    bad='default_extra_headers:\n  X-Team: "blue\\r\\nX-Admin: 1"',
+    good="default_extra_headers:\n  X-Team: blue",
+    kinds=("Provider",),
+    details="A line break in a value would start another header (header injection); HTTP "
+    "clients refuse the\nothers. `resolve()` refuses the same values in the caller's headers.",
+)
+def invalid_header(ctx: FileContext) -> Iterator[Hit]:
+    from llmreg.http_fields import header_problem
+    from llmreg.secrets import HEADER_MAPS
+
+    for name in HEADER_MAPS:
+        for header, value in (ctx.data.get(name) or {}).items():
+            problem = header_problem(header, value)
+            if problem:
+                yield Hit(
+                    pointer_join(f"/{name}", header),
+                    f"header {header!r} in {name} cannot be sent: {problem}",
+                )
 
 
 _PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".svc")
@@ -267,6 +293,10 @@ def _pem_problem(text: str) -> str | None:
 
     if "-----BEGIN CERTIFICATE-----" not in text:
         return "holds no '-----BEGIN CERTIFICATE-----' block"
+    if not text.isascii():
+        # ssl takes PEM text as ASCII only (TypeError otherwise): a pasted typographic quote or
+        # non-breaking space is the usual cause.
+        return "holds non-ASCII characters; PEM is ASCII text (was it pasted from a document?)"
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
         context.load_verify_locations(cadata=text)
