@@ -18,12 +18,15 @@ from typing import Any
 import pytest
 
 import llmreg.check
+import llmreg.schedule
+import llmreg.stage
 from llmreg import cache as cache_module
 from llmreg import fast_source
-from llmreg.cache import Cache, Staged, StagedFinding, decode, encode, open_cache
+from llmreg.cache import Cache, decode, encode, open_cache
 from llmreg.check import run_check
 from llmreg.cli import main
 from llmreg.cli.progress import Progress
+from llmreg.results import Staged, finding
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -45,7 +48,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         return wrapper
 
-    monkeypatch.setattr(llmreg.check, "parse", counting("reference", llmreg.check.parse))
+    monkeypatch.setattr(llmreg.stage, "parse", counting("reference", llmreg.stage.parse))
     monkeypatch.setattr(fast_source, "load", counting("fast", fast_source.load))
     return calls
 
@@ -97,10 +100,11 @@ def test_second_check_of_an_unchanged_registry_parses_nothing_new(
     assert {d.rule for d in first.diagnostics} == {"unresolved-reference", "inline-secret"}
     parses.clear()
     second = run_check([], root, cache=store, jobs=1)
-    # only the file with a cross-file finding is read again, to place that finding
-    assert parses == ["reference"]
+    # the file with a cross-file finding is read again, to place that finding; the file that
+    # holds a secret is never stored, so it is staged again (both readers: it has a finding)
+    assert sorted(parses) == ["fast", "reference", "reference"]
     assert _shown(second) == _shown(first)
-    assert store.hits == 30
+    assert store.hits == 29
 
 
 def test_a_clean_registry_is_served_entirely_from_the_cache(
@@ -164,7 +168,7 @@ def test_a_corrupt_entry_is_ignored_and_recomputed(
     store = Cache.for_run(tmp_path / "cache")
     first = run_check([], root, cache=store, jobs=1)
     entries = _entries(tmp_path / "cache")
-    assert len(entries) == 12
+    assert len(entries) == 11  # the file with a secret is not stored
     assert callable(damage)
     for entry in entries[:5]:
         entry.write_bytes(damage(entry.read_bytes()))
@@ -174,25 +178,29 @@ def test_a_corrupt_entry_is_ignored_and_recomputed(
     parses.clear()
     second = run_check([], root, cache=store, jobs=1)
     assert _shown(second) == _shown(first)
-    # the five damaged files, each read again (twice if it has a finding, +1 for the file
-    # with the cross-file finding when its entry was intact)
-    assert parses.count("fast") == 5
-    assert len(parses) <= 5 + 5 + 1
+    # the five damaged files and the file with a secret, each read again (twice if it has a
+    # finding, +1 for the file with the cross-file finding when its entry was intact)
+    assert parses.count("fast") == 6
+    assert len(parses) <= 6 + 6 + 1
     assert all(decode(e.read_bytes()) is not None for e in _entries(tmp_path / "cache"))
 
 
 def test_an_intact_entry_of_the_wrong_shape_is_not_trusted() -> None:
-    good = encode(Staged([StagedFinding("schema", "m", "/a", 1, 1)], "Model", {"a": 1}, "w/n"))
+    good = encode(Staged([finding("schema", "m", "/a", 1, 1)], "Model", {"a": 1}, "w/n"))
     assert good is not None and decode(good) is not None
     header, _payload = good.split(b"\n", 1)
     import hashlib
 
     for bad in (
-        b'{"findings":[["schema","m","/a",0,1,false]],"kind":"Model","data":{},"model_id":null}',
-        b'{"findings":[],"kind":"Robot","data":{},"model_id":null}',
-        b'{"findings":[],"kind":null,"data":{"a":1},"model_id":null}',
-        b'{"findings":[],"kind":"Model","data":[],"model_id":null}',
-        b'{"findings":[],"kind":"Model","data":{}}',
+        b'{"findings":[["schema","m","/a",0,1,false]],"kind":"Model","data":{},"model_id":null,'
+        b'"comments":[]}',
+        b'{"findings":[["no-such-rule","m","/a",1,1,false]],"kind":"Model","data":{},'
+        b'"model_id":null,"comments":[]}',
+        b'{"findings":[],"kind":"Robot","data":{},"model_id":null,"comments":[]}',
+        b'{"findings":[],"kind":null,"data":{"a":1},"model_id":null,"comments":[]}',
+        b'{"findings":[],"kind":"Model","data":[],"model_id":null,"comments":[]}',
+        b'{"findings":[],"kind":"Model","data":{},"model_id":null,"comments":[[1,[3],[]]]}',
+        b'{"findings":[],"kind":"Model","data":{},"model_id":null}',
         b"[]",
     ):
         forged = header[:-64] + hashlib.sha256(bad).hexdigest().encode() + b"\n" + bad
@@ -203,9 +211,10 @@ def test_the_cache_does_not_keep_an_inline_secret(tmp_path: Path) -> None:
     root = _registry(tmp_path, 12)
     report = run_check([], root, cache=Cache.for_run(tmp_path / "cache"), jobs=1)
     assert any(d.rule == "inline-secret" for d in report.diagnostics)
-    blobs = b"".join(e.read_bytes() for e in _entries(tmp_path / "cache"))
-    assert SECRET.encode() not in blobs
-    assert b"<redacted>" in blobs
+    blobs = b"".join(
+        e.read_bytes() for e in [*_entries(tmp_path / "cache"), *_indexes(tmp_path / "cache")]
+    )
+    assert blobs and SECRET.encode() not in blobs
 
 
 def _hammer(args: tuple[str, str, int]) -> list[tuple[object, ...]]:
@@ -226,7 +235,7 @@ def test_concurrent_checks_share_a_cache_safely(tmp_path: Path) -> None:
         outcomes = pool.map(_hammer, [(str(root), str(directory), 3)] * 3)
     assert all(outcome == expected for outcome in outcomes)
     entries = _entries(directory)
-    assert len(entries) == 40
+    assert len(entries) == 39  # the file with a secret is not stored
     assert all(decode(e.read_bytes()) is not None for e in entries)
     assert not [p for p in directory.rglob(".tmp-*")]
 
@@ -280,9 +289,9 @@ def test_output_is_the_same_whatever_the_number_of_jobs(tmp_path: Path) -> None:
     # workers fill the cache too, and a later serial run agrees with it
     store = Cache.for_run(tmp_path / "cache")
     assert _shown(run_check([], root, cache=store, jobs=2)) == _shown(serial)
-    assert len(_entries(tmp_path / "cache")) == 61
+    assert len(_entries(tmp_path / "cache")) == 60  # the file with a secret is not stored
     assert _shown(run_check([], root, cache=store, jobs=1)) == _shown(serial)
-    assert store.hits == 61
+    assert store.hits == 60
 
 
 def test_progress_reaches_the_total(tmp_path: Path) -> None:

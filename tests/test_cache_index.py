@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 
 import llmreg.check
+import llmreg.schedule
+import llmreg.stage
 from llmreg import cache as cache_module
 from llmreg import fast_source
-from llmreg.cache import Cache, RegistryIndex, Staged, StagedFinding
+from llmreg.cache import Cache, RegistryIndex
 from llmreg.check import run_check
+from llmreg.results import Staged, finding
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -33,8 +36,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         return wrapper
 
-    monkeypatch.setattr(llmreg.check, "_read", counting("read", llmreg.check._read))
-    monkeypatch.setattr(llmreg.check, "parse", counting("reference", llmreg.check.parse))
+    monkeypatch.setattr(llmreg.schedule, "read", counting("read", llmreg.schedule.read))
+    monkeypatch.setattr(llmreg.stage, "parse", counting("reference", llmreg.stage.parse))
     monkeypatch.setattr(fast_source, "load", counting("fast", fast_source.load))
     return seen
 
@@ -112,7 +115,7 @@ def test_an_edited_file_is_read_again_and_its_new_findings_reported(
 
 def test_a_recent_signature_is_not_trusted_alone(tmp_path: Path) -> None:
     index = RegistryIndex(str(tmp_path / "index"), {})
-    staged = Staged([StagedFinding("schema", "m", "/a", 2, 3)], "Model", {"a": 1}, "w/n")
+    staged = Staged([finding("schema", "m", "/a", 2, 3)], "Model", {"a": 1}, "w/n")
     now = time.time_ns()
     recent = (10, now - 1_000, now - 1_000, 7)
     old = (10, now - 60 * 10**9, now - 60 * 10**9, 8)

@@ -31,7 +31,7 @@ _ITEM = r"[a-z0-9]+(?:-[a-z0-9]+)*(?:@\d+)?"
 _EXPECT = re.compile(rf"#\s*expect:\s*({_ITEM}(?:\s*,\s*{_ITEM})*)")
 
 # Rules whose examples are made by tests in this module rather than committed files.
-GENERATED = {"read-error"}
+GENERATED = {"read-error", "too-many-findings"}
 
 Finding = tuple[str, int, str]
 
@@ -189,3 +189,24 @@ def test_file_over_the_size_limit_is_a_yaml_limit(tmp_path: Path) -> None:
     report = run_check([], registry)
     assert _rules_at(report) == [("m.yaml", 1, 1, "yaml-limit")]
     assert "bytes" in report.diagnostics[0].message
+
+
+# -- check and load() agree --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", VALID + INVALID, ids=[p.name for p in VALID + INVALID])
+def test_check_and_load_agree(case: Path) -> None:
+    """A tree that ``llmreg check`` passes loads, one that it fails does not, with the same
+    findings."""
+    import llmreg
+    from llmreg.errors import RegistryError
+
+    report = run_check([], case)
+    try:
+        registry = llmreg.load(case)
+    except RegistryError as exc:
+        assert not report.ok, f"check passes {case.name} but load() refuses it: {exc}"
+        assert list(exc.diagnostics) == report.diagnostics
+    else:
+        assert report.ok, f"check fails {case.name} but load() accepts it"
+        assert list(registry.warnings) == report.diagnostics

@@ -28,3 +28,11 @@ def test_rules_doc_has_a_section_and_a_table_row_per_rule() -> None:
         assert rule.summary in text, (
             f"docs/rules.md does not explain {rule.id} as the catalogue does"
         )
+
+
+def test_rules_doc_is_written_from_the_declarations() -> None:
+    """docs/rules.md is exactly what `llmreg rules --markdown` prints; regenerate it with
+    `llmreg rules --markdown > docs/rules.md` after changing a rule."""
+    from llmreg.rules.doc import render
+
+    assert DOC.read_text(encoding="utf-8") == render()

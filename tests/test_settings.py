@@ -278,3 +278,50 @@ def test_a_hash_inside_a_value_is_not_a_comment(tmp_path: Path) -> None:
         ),
     )
     assert (5, "private-network") in _rules(tmp_path)
+
+
+# -- every command reads the settings ----------------------------------------------------------
+
+_ALLOWING = (
+    '[tool.llmreg]\nregistry = "conf-llm"\nallowed-hosts = ["10.0.0.0/8"]\n'
+    'ignore = ["insecure-tls"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],
+        ["list"],
+        ["hash"],
+        ["show", "provider", "default/p"],
+        ["build", "--out", "snap.json"],
+        ["export", "nemo", "default/p"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_every_command_reads_the_settings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+) -> None:
+    """The registry folder, allowed hosts and ignored rules of [tool.llmreg] hold for every
+    command, not only for check."""
+    _project(tmp_path, _ALLOWING)
+    (tmp_path / "providers.d").rename(tmp_path / "conf-llm")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("LLMREG_CACHE_DIR", str(tmp_path / ".llmreg-cache"))
+    code = main(args)
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+
+
+def test_load_applies_suppressions_and_the_registry_settings(tmp_path: Path) -> None:
+    import llmreg
+
+    _project(tmp_path, '[tool.llmreg]\nallowed-hosts = ["10.0.0.12"]\nignore = ["insecure-tls"]\n')
+    registry = llmreg.load(tmp_path / "providers.d")
+    assert registry.provider("default/p").name == "p"
+    assert registry.warnings == ()

@@ -1,10 +1,11 @@
 """A content-hash cache of the per-file stage of ``llmreg check``.
 
 An entry holds what the per-file stage produced for one file's bytes: its findings with their
-positions, the kind, the id of a Model document and the schema-valid data the cross-file rules
-read. The key is a hash of the bytes together with everything else the stage depends on (llmreg's
-version and code, the packaged schemas, the limits, the settings' fingerprint), so an entry is
-never reused for a different question.
+positions, the kind, the id of a Model document, the schema-valid data the registry rules read
+and the suppression comments. A file that holds a secret is never stored (``_payload``). The
+key is a hash of the bytes together with everything else the stage depends on (llmreg's version
+and code, the packaged schemas, the limits, the settings' fingerprint), so an entry is never
+reused for a different question.
 
 Entries are written to a temporary file and renamed into place, so two checks running at once
 never see half an entry. Each entry carries a SHA-256 of its payload and is decoded strictly: an
@@ -17,43 +18,21 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmreg.diagnostics import pointer_tokens
+from llmreg.diagnostics import Diagnostic
+from llmreg.results import Staged
+from llmreg.rules import catalogue
 
 if TYPE_CHECKING:
     from llmreg.settings import CheckOptions
+    from llmreg.suppress import Comments
 
 # Bumped whenever the layout of an entry changes; it is part of every key and of the folder.
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"llmreg-cache-%d " % FORMAT
 ENV_VAR = "LLMREG_CACHE_DIR"
-_REDACTED = "<redacted>"
-
-
-@dataclass(frozen=True)
-class StagedFinding:
-    """A finding of the per-file stage, placed in its file but not yet given a display path."""
-
-    rule: str
-    message: str
-    pointer: str
-    line: int
-    column: int
-    at_key: bool = False
-
-
-@dataclass
-class Staged:
-    """What the per-file stage produced for one file's bytes (picklable and cacheable)."""
-
-    findings: list[StagedFinding]
-    kind: str | None = None  # set when the document names a known kind
-    data: dict[str, Any] | None = None  # set only when the document passed the schema
-    model_id: str | None = None  # workspace/name of a Model document, valid or not
 
 
 def default_directory() -> Path:
@@ -150,55 +129,27 @@ class Cache:
         return RegistryIndex(path, _read_index(path))
 
 
-def _redacted(data: dict[str, Any], pointers: Sequence[str]) -> dict[str, Any]:
-    """A copy of ``data`` with the values at ``pointers`` (inline secrets) replaced.
-
-    The cross-file rules never read those values, so the cache need not keep a secret that a
-    file wrongly holds, even though the file itself still does.
-    """
-    copy: dict[str, Any] = json.loads(json.dumps(data))
-    for pointer in pointers:
-        tokens = pointer_tokens(pointer)
-        parent: Any = copy
-        for token in tokens[:-1]:
-            parent = _child(parent, token)
-        if tokens and isinstance(parent, dict) and tokens[-1] in parent:
-            parent[tokens[-1]] = _REDACTED
-        elif isinstance(parent, list) and tokens and _index(tokens[-1], parent) is not None:
-            parent[int(tokens[-1])] = _REDACTED
-    return copy
-
-
-def _index(token: str, items: list[Any]) -> int | None:
-    if token.isdigit() and int(token) < len(items):
-        return int(token)
-    return None
-
-
-def _child(value: Any, token: str) -> Any:
-    if isinstance(value, dict):
-        return value.get(token)
-    if isinstance(value, list) and (index := _index(token, value)) is not None:
-        return value[index]
-    return None
-
-
 def _payload(staged: Staged) -> dict[str, Any] | None:
-    """The JSON-ready form of ``staged`` (inline secrets redacted), or None when it has none."""
-    secret_pointers = [f.pointer for f in staged.findings if f.rule == "inline-secret"]
-    data = staged.data
-    try:
-        if data is not None and secret_pointers:
-            data = _redacted(data, secret_pointers)
-    except (TypeError, ValueError):
+    """The JSON-ready form of ``staged``, or None when it must not be stored.
+
+    A file that holds a secret (an ``inline-secret`` finding, even one a comment suppresses) is
+    never stored: the cache would keep the secret, and storing the data with the secret replaced
+    would change what the registry rules see on the next run. Such a file is staged on every run,
+    which keeps cached and uncached output the same. Messages and pointers are redacted already
+    (``llmreg.results.finding``)."""
+    if any(f.rule == "inline-secret" for f in staged.findings):
         return None
     return {
         "findings": [
-            [f.rule, f.message, f.pointer, f.line, f.column, f.at_key] for f in staged.findings
+            [f.rule, f.message, f.path, f.line, f.column, f.at_key] for f in staged.findings
         ],
         "kind": staged.kind,
-        "data": data,
+        "data": staged.data,
         "model_id": staged.model_id,
+        "comments": [
+            [line, list(ids), [list(p) for p in problems]]
+            for line, (ids, problems) in sorted(staged.comments.items())
+        ],
     }
 
 
@@ -243,7 +194,13 @@ def decode(blob: bytes) -> Staged | None:
 
 def _staged(entry: object) -> Staged | None:
     """The Staged that a decoded entry describes, when it has exactly the expected shape."""
-    if not isinstance(entry, dict) or set(entry) != {"findings", "kind", "data", "model_id"}:
+    if not isinstance(entry, dict) or set(entry) != {
+        "findings",
+        "kind",
+        "data",
+        "model_id",
+        "comments",
+    }:
         return None
     kind, data, model_id, rows = entry["kind"], entry["data"], entry["model_id"], entry["findings"]
     if kind not in (None, "Provider", "Model") or (kind is None and data is not None):
@@ -253,6 +210,7 @@ def _staged(entry: object) -> Staged | None:
     if not (model_id is None or isinstance(model_id, str)):
         return None
     findings = []
+    rules = catalogue() if rows else {}
     for row in rows:
         if not (
             isinstance(row, list)
@@ -260,10 +218,36 @@ def _staged(entry: object) -> Staged | None:
             and all(isinstance(v, str) for v in row[:3])
             and all(type(v) is int and v >= 1 for v in row[3:5])
             and isinstance(row[5], bool)
+            and row[0] in rules
         ):
             return None
-        findings.append(StagedFinding(*row))
-    return Staged(findings=findings, kind=kind, data=data, model_id=model_id)
+        rule, message, pointer, line, column, at_key = row
+        findings.append(
+            Diagnostic("", line, column, rule, message, pointer, rules[rule].severity, at_key)
+        )
+    comments = _comments(entry["comments"])
+    if comments is None:
+        return None
+    return Staged(findings=findings, kind=kind, data=data, model_id=model_id, comments=comments)
+
+
+def _comments(rows: object) -> Comments | None:
+    if not isinstance(rows, list):
+        return None
+    comments: Comments = {}
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 3 and type(row[0]) is int):
+            return None
+        line, ids, problems = row
+        if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+            return None
+        if not isinstance(problems, list) or not all(
+            isinstance(p, list) and len(p) == 2 and type(p[0]) is int and isinstance(p[1], str)
+            for p in problems
+        ):
+            return None
+        comments[line] = (tuple(ids), tuple((p[0], p[1]) for p in problems))
+    return comments
 
 
 # -- the packed index of one registry -----------------------------------------------------------

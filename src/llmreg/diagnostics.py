@@ -1,8 +1,9 @@
-"""Diagnostics: what a check finds, where, and under which stable rule id."""
+"""The one finding type, from the reader to the reporters: what a check finds, where, and under
+which stable rule id. ``llmreg.results`` makes them (redacted, with the catalogue's severity)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -36,9 +37,6 @@ class Diagnostic:
     path: str = ""
     severity: Severity = "error"
     at_key: bool = field(default=False, compare=False)
-
-    def moved(self, *, file: str | None = None, line: int, column: int) -> Diagnostic:
-        return replace(self, file=self.file if file is None else file, line=line, column=column)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -22,12 +22,9 @@ from typing_extensions import Self
 
 from llmreg.constants import DEFAULT_AUTH_HEADER_FORMAT
 
-# At least one character that is not a dot: "." and ".." are path components, not names, and a
-# definition's path is built from its workspace and name (no lookahead: jsonschema-rs and
-# other languages' validators read this pattern too).
-_PART = r"\.*[A-Za-z0-9_-][A-Za-z0-9_.-]*"
-IDENTIFIER_PATTERN = rf"^{_PART}$"
-ENTITY_ID_PATTERN = rf"^{_PART}/{_PART}$"
+# the name patterns belong to the layout; re-exported for the callers that import the models
+from llmreg.layout import ENTITY_ID_PATTERN as ENTITY_ID_PATTERN
+from llmreg.layout import IDENTIFIER_PATTERN as IDENTIFIER_PATTERN
 
 ProviderType = Literal[
     "openai",
@@ -534,5 +531,4 @@ class Model(_Definition):
         return f"{self.workspace}/{self.name}"
 
 
-Definition = Provider | Model
 MODEL_BY_KIND: dict[str, type[Provider] | type[Model]] = {"Provider": Provider, "Model": Model}

@@ -23,9 +23,10 @@ from llmreg.route import Route, build_route, check_headers
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from llmreg.check import FileResult
     from llmreg.diagnostics import Diagnostic
     from llmreg.models import Model, Provider
+    from llmreg.results import FileResult
+    from llmreg.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -414,6 +415,7 @@ def build_from_results(results: list[FileResult]) -> Registry:
 
     providers: list[Provider] = []
     models: list[Model] = []
+    refused: list[Diagnostic] = []  # what pydantic or the hash refuse that the schema let pass
     for result in results:
         if (
             result.data is None
@@ -429,19 +431,20 @@ def build_from_results(results: list[FileResult]) -> Registry:
                 pointer = ""
                 for part in error["loc"]:
                     pointer = pointer_join(pointer, part)
-                result.add("schema", error["msg"], pointer)
+                refused.append(result.placed("schema", error["msg"], pointer))
             continue
         try:
             definition.config_hash  # noqa: B018 - computed now so a bad number is reported here
         except HashError as exc:
-            result.add("schema", exc.message, exc.pointer)
+            refused.append(result.placed("schema", exc.message, exc.pointer))
             continue
         result.data = None
         if isinstance(definition, Provider):
             providers.append(definition)
         else:
             models.append(definition)
-    diagnostics = sorted((d for r in results for d in r.diagnostics), key=sort_key)
+    found = [d for r in results for d in r.diagnostics]
+    diagnostics = sorted([*found, *refused], key=sort_key)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     if errors:
         raise RegistryError(
@@ -452,15 +455,24 @@ def build_from_results(results: list[FileResult]) -> Registry:
     return Registry(providers, models, warnings=diagnostics)
 
 
-def load(root: str | os.PathLike[str]) -> Registry:
+def load(root: str | os.PathLike[str], *, settings: Settings | None = None) -> Registry:
     """Check and load a registry directory; raises RegistryError carrying every diagnostic.
 
-    The files go through the same pipeline as ``llmreg check`` (so the same findings);
-    warnings do not fail the load and are kept in ``Registry.warnings``.
+    The files go through the same pipeline as ``llmreg check``: the same findings, with the same
+    suppression comments and settings applied, so a registry that ``llmreg check`` passes loads
+    and one it fails does not. ``settings`` default to the ``[tool.llmreg]`` table of the nearest
+    ``pyproject.toml`` from the registry folder upward. Warnings do not fail the load and are
+    kept in ``Registry.warnings``.
     """
+    from llmreg import settings as settings_module
     from llmreg.check import check_registry
 
     folder = Path(root)
     if not folder.is_dir():
         raise RegistryError(f"{folder} is not a directory")
-    return build_from_results(check_registry(folder))
+    if settings is None:
+        try:
+            settings = settings_module.load(start=folder)
+        except settings_module.SettingsError as exc:
+            raise RegistryError(f"settings: {exc}") from None
+    return build_from_results(check_registry(folder, settings=settings))

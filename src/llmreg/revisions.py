@@ -19,35 +19,13 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING
 
 from llmreg.errors import RegistryError
+from llmreg.layout import YAML_SUFFIXES, in_layout
 
 if TYPE_CHECKING:
     from llmreg.registry import Registry
+    from llmreg.settings import Settings
 
-DEFINITION_SUFFIXES = (".yaml", ".yml")
-KIND_FOLDERS = ("providers", "models")
 _CHUNK = 1 << 16
-
-
-def in_layout(parts: tuple[str, ...]) -> bool:
-    """``<workspace>/<providers|models>/<name>.yaml``: where a registry keeps its definitions."""
-    return (
-        len(parts) == 3
-        and parts[1] in KIND_FOLDERS
-        and parts[2].endswith(DEFINITION_SUFFIXES)
-        and not any(part.startswith(".") for part in parts)
-    )
-
-
-def is_registry_folder(folder: Path) -> bool:
-    """At least one definition file where a registry keeps them. A folder without any (the
-    repository's root, ``src/``) is not a registry, and saying so beats reporting every YAML
-    file in it as misplaced."""
-    for kind in KIND_FOLDERS:
-        for suffix in DEFINITION_SUFFIXES:
-            for found in folder.glob(f"*/{kind}/*{suffix}"):
-                if in_layout(found.relative_to(folder).parts):
-                    return True
-    return False
 
 
 def _git_env() -> dict[str, str]:
@@ -168,13 +146,21 @@ def _renamed(exc: RegistryError, tmp: str, label: str) -> RegistryError:
     return RegistryError(exc.message, diagnostics, files_checked=exc.files_checked)
 
 
-def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None = None) -> Registry:
+def load_revision(
+    spec: str,
+    registry: str | os.PathLike[str],
+    cwd: Path | None = None,
+    *,
+    settings: Settings | None = None,
+) -> Registry:
     """The registry in folder ``registry`` as it is at git revision ``spec``.
 
     Raises :class:`RevisionError` (one line) when ``spec`` names no commit or the revision has
     no registry there (no definition where a registry keeps them), and :class:`RegistryError`
-    with every finding when the files are not a valid registry.
+    with every finding when the files are not a valid registry. ``settings`` (default: those
+    of the working directory, as for ``llmreg check``) apply as they do to a folder.
     """
+    from llmreg import settings as settings_module
     from llmreg.registry import load
 
     here = Path.cwd() if cwd is None else cwd
@@ -186,7 +172,7 @@ def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None 
     entries = [
         (mode, oid, path)
         for mode, oid, path in _tree_entries(commit, str(where), here)
-        if path.endswith(DEFINITION_SUFFIXES)
+        if path.endswith(YAML_SUFFIXES)
     ]
     if not any(in_layout(PurePosixPath(path).parts[len(where.parts) :]) for _, _, path in entries):
         raise RevisionError(
@@ -211,7 +197,12 @@ def load_revision(spec: str, registry: str | os.PathLike[str], cwd: Path | None 
             placed.append((oid, root.joinpath(*parts)))
         _write_blobs(placed, here)
         try:
-            return load(root)
+            if settings is None:
+                try:
+                    settings = settings_module.load(start=here)
+                except settings_module.SettingsError as exc:
+                    raise RegistryError(f"settings: {exc}") from None
+            return load(root, settings=settings)
         except RegistryError as exc:
             label = f"{spec}:" if not where.parts else f"{spec}:{where}/"
             raise _renamed(exc, tmp, label) from None

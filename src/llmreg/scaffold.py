@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmreg.models import IDENTIFIER_PATTERN
-from llmreg.rules.cross_file import KIND_FOLDERS
+from llmreg.layout import IDENTIFIER_PATTERN, definition_path
 from llmreg.schemas import schema_filename
 
 PROVIDER_TYPES = ("openai", "azure", "anthropic", "vertex", "gemini", "nim", "vllm", "custom")
@@ -89,10 +88,6 @@ def secret_name(name: str) -> str:
     if not (stem[0].isalpha() or stem[0] == "_"):
         stem = f"_{stem}"
     return f"{stem}_API_KEY"
-
-
-def definition_path(registry: Path, kind: str, workspace: str, name: str) -> Path:
-    return registry / workspace / KIND_FOLDERS[kind] / f"{name}.yaml"
 
 
 def schema_reference(target: Path, kind: str) -> tuple[str, Path]:

@@ -9,6 +9,8 @@ header schemes, and URLs that carry a password.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 _KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -65,9 +67,13 @@ _KEY_LITERALS = (
 )
 
 
+# One search for all the literals: every key and value of every document is tested.
+_PREFILTER = re.compile("|".join(re.escape(literal) for literal in _KEY_LITERALS))
+
+
 def key_shape(value: str) -> str | None:
     """What kind of secret ``value`` looks like, or None."""
-    if not any(literal in value for literal in _KEY_LITERALS):
+    if not _PREFILTER.search(value):
         return None
     for what, pattern in _KEY_SHAPES:
         if pattern.search(value):
@@ -104,3 +110,115 @@ def redact(text: str) -> str:
     if len(text) > 60:
         return text[:57] + "..."
     return text
+
+
+REDACTED = "<redacted>"
+# The shapes above, widened for text: a private key with its body, up to its END line.
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z]+ )*PRIVATE KEY-----|\Z)",
+    re.DOTALL,
+)
+_URL_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+# user:password@ in a URL, also where urlsplit gives up (a port out of range, a bad IPv6 host)
+_USERINFO_PASSWORD = re.compile(r"://[^/?#@\s]*:[^/?#@\s]*@")
+_SCHEME_VALUE = re.compile(r"\b(Bearer|Basic|Token|Api-Key)(\s+)[A-Za-z0-9._~+/=:-]{8,}", re.I)
+
+
+def _url_secret(url: str) -> bool:
+    return bool(_USERINFO_PASSWORD.search(url) or url_credentials(url))
+
+
+def scrub(text: str) -> str:
+    """``text`` with every secret-shaped part replaced by ``<redacted>``: the one redaction that
+    every message, JSON Pointer and import error goes through before it is shown or stored."""
+    if _PREFILTER.search(text):
+        text = _PRIVATE_KEY_BLOCK.sub(REDACTED, text)
+        for _what, pattern in _KEY_SHAPES:
+            text = pattern.sub(REDACTED, text)
+    if "://" in text:
+        text = _URL_TOKEN.sub(lambda m: REDACTED if _url_secret(m.group()) else m.group(), text)
+    return _SCHEME_VALUE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+
+
+# -- where a document holds secrets --------------------------------------------------------------
+
+HEADER_MAPS = ("default_extra_headers", "required_extra_headers")
+BODY_MAPS = ("default_extra_body", "required_extra_body", "params")
+
+Path = tuple[Any, ...]  # str keys and int indexes
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One secret a document holds: where (``path`` from the root), what it looks like, and how
+    it was recognised (``how``):
+
+    - ``header``: a credential header by its name (Authorization, X-Api-Key, ...);
+    - ``header-value``: a header whose value is 'Bearer abc...' or alike;
+    - ``credential-key``: a body or params key named like a credential (api_key, password...);
+    - ``value``: a string shaped like a key or a URL with credentials, anywhere;
+    - ``key``: a mapping key shaped like a key (``at_key``: the key itself is the secret).
+    """
+
+    path: Path
+    how: str
+    what: str = ""
+
+    @property
+    def at_key(self) -> bool:
+        return self.how == "key"
+
+
+def _credential_keys(value: Any, path: Path, found: dict[Path, Leak]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = (*path, key)
+            if (
+                isinstance(key, str)
+                and isinstance(item, str)
+                and item
+                and CREDENTIAL_KEYS.match(key)
+            ):
+                found[child] = Leak(child, "credential-key")
+            else:
+                _credential_keys(item, child, found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _credential_keys(item, (*path, index), found)
+
+
+def _shapes(value: Any, path: Path, found: dict[Path, Leak], keys: list[Leak]) -> None:
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        child = (*path, key)
+        if isinstance(key, str) and (what := key_shape(key)):
+            keys.append(Leak(child, "key", what))
+        if isinstance(item, str):
+            if child not in found and (what := key_shape(item) or url_credentials(item) or ""):
+                found[child] = Leak(child, "value", what)
+        elif isinstance(item, (dict, list)):
+            _shapes(item, child, found, keys)
+
+
+def locate(doc: Any) -> list[Leak]:
+    """Every secret ``doc`` holds, each once, in document order: the one detector behind the
+    ``inline-secret`` rule, the scrubbing of imports and (by its shapes) message redaction."""
+    if not isinstance(doc, dict):
+        return []
+    found: dict[Path, Leak] = {}
+    for name in HEADER_MAPS:
+        headers = doc.get(name)
+        if not isinstance(headers, dict):
+            continue
+        for header, value in headers.items():
+            if not isinstance(header, str):
+                continue
+            if header.lower() in CREDENTIAL_HEADERS:
+                found[(name, header)] = Leak((name, header), "header")
+            elif isinstance(value, str) and credential_in_header(value):
+                found[(name, header)] = Leak((name, header), "header-value")
+    for name in BODY_MAPS:
+        _credential_keys(doc.get(name), (name,), found)
+    keys: list[Leak] = []
+    _shapes(doc, (), found, keys)
+    return [*found.values(), *keys]

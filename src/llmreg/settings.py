@@ -204,7 +204,9 @@ def load(config: Path | None = None, start: Path | None = None) -> Settings:
 
 def parse(table: Any, path: Path) -> Settings:
     """Check the ``[tool.llmreg]`` table of ``path``."""
-    from llmreg.rules import RULES
+    from llmreg.rules import catalogue
+
+    known = catalogue()
 
     where = f"{path}: [tool.{SECTION}]"
     if not isinstance(table, dict):
@@ -217,9 +219,9 @@ def parse(table: Any, path: Path) -> Settings:
         )
 
     def rule_id(value: Any, key: str) -> str:
-        if not isinstance(value, str) or value not in RULES:
+        if not isinstance(value, str) or value not in known:
             shown = value if isinstance(value, str) else repr(value)
-            hint = _suggest(value, RULES) if isinstance(value, str) else ""
+            hint = _suggest(value, known) if isinstance(value, str) else ""
             raise SettingsError(
                 f"{where} {key}: unknown rule id {shown!r}{hint}; 'llmreg rules' lists them"
             )

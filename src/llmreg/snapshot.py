@@ -180,41 +180,26 @@ def load_snapshot(path: str | os.PathLike[str], *, max_bytes: int = MAX_SNAPSHOT
 
 def _read_bounded(source: Path, max_bytes: int) -> bytes:
     """The file's bytes: never from a device, FIFO or folder, never more than ``max_bytes``."""
+    from llmreg.layout import NotRegular, TooLarge, Unreadable, read_file
+
+    too_big = SnapshotError(
+        f"{source} is larger than {max_bytes} bytes, the most a snapshot may hold "
+        "(load_snapshot's max_bytes)"
+    )
     try:
-        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting.
-        fd = os.open(
-            source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-        )
-    except OSError as exc:
-        raise SnapshotError(f"cannot read snapshot {source}: {exc.strerror or exc}") from exc
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SnapshotError(
-                f"{source} is not a regular file (a folder, device or FIFO): a snapshot is a "
-                "file written by 'llmreg build'"
-            )
-        too_big = SnapshotError(
-            f"{source} is larger than {max_bytes} bytes, the most a snapshot may hold "
-            "(load_snapshot's max_bytes)"
-        )
-        if info.st_size > max_bytes:
-            raise too_big
-        chunks: list[bytes] = []
-        left = max_bytes + 1  # one byte more tells a file that grew past the bound
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        if left <= 0:
-            raise too_big
-        return b"".join(chunks)
-    except OSError as exc:
-        raise SnapshotError(f"cannot read snapshot {source}: {exc.strerror or exc}") from exc
-    finally:
-        os.close(fd)
+        raw = read_file(source, max_bytes, refuse_larger=True)
+    except NotRegular:
+        raise SnapshotError(
+            f"{source} is not a regular file (a folder, device or FIFO): a snapshot is a "
+            "file written by 'llmreg build'"
+        ) from None
+    except TooLarge:
+        raise too_big from None
+    except Unreadable as exc:
+        raise SnapshotError(f"cannot read snapshot {source}: {exc.reason}") from exc
+    if len(raw) > max_bytes:  # it grew after its size was taken
+        raise too_big
+    return raw
 
 
 def _load_snapshot(source: Path, max_bytes: int) -> Registry:

@@ -7,8 +7,9 @@ A finding is suppressed by a comment on the line it is reported at, naming its r
 
 A bare ``# llmreg: ignore`` (no rule ids) suppresses nothing: silencing every present and future
 rule on a line hides too much. It is reported, like a comment naming a rule that does not exist,
-as ``invalid-suppression``. Only the files that have findings are read again, so a wrong comment
-in a file without findings goes unnoticed until that file has one.
+as ``invalid-suppression``, on a line that has a finding: a wrong comment on a line without one
+goes unnoticed until it has one. The comments are read by the per-file stage (:func:`scan`) from
+the bytes it reads anyway, so no file is read a second time for them.
 
 After the comments, the settings re-grade findings (``severity``) or drop them (``ignore``,
 ``severity = "off"``). Both steps work on finished diagnostics, never on the per-file stage, so
@@ -18,12 +19,11 @@ cached per-file results stay valid whatever the comments and settings say.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from pathlib import Path
 
 from llmreg.diagnostics import Diagnostic, sort_key
-from llmreg.rules import RULES
+from llmreg.rules import catalogue
 from llmreg.settings import DEFAULT_SETTINGS, Settings
 
 RULE = "invalid-suppression"
@@ -33,14 +33,30 @@ RULE = "invalid-suppression"
 _COMMENT = re.compile(r"(?:^|\s)#\s*llmreg:\s*ignore\b(\[(?P<ids>[^\]]*)\]?)?")
 
 
-def _line_texts(file: str) -> list[str] | None:
-    try:
-        raw = Path(file).read_bytes()
-    except OSError:
-        return None
+# What the comment on one line says: the rule ids it suppresses, and its problems as
+# (column, message).
+Comment = tuple[tuple[str, ...], tuple[tuple[int, str], ...]]
+Comments = dict[int, Comment]
+
+
+def scan(raw: bytes) -> Comments:
+    """The suppression comments of a file's bytes, by 1-based line number.
+
+    Lenient on purpose: a file that is not UTF-8 (NUL bytes, UTF-16) still has its comments
+    read, since its findings (encoding) may be suppressed too.
+    """
+    if b"llmreg:" not in raw:
+        return {}
     from llmreg.source import split_lines  # lines as findings count them: not str.splitlines
 
-    return split_lines(raw.replace(b"\x00", b"").decode("utf-8", errors="replace"))
+    found: Comments = {}
+    lines = split_lines(raw.replace(b"\x00", b"").decode("utf-8", errors="replace"))
+    for number, line in enumerate(lines, 1):
+        if "llmreg:" in line:
+            ids, problems = _suppressions(line)
+            if ids or problems:
+                found[number] = (tuple(sorted(ids)), tuple(problems))
+    return found
 
 
 def _suppressions(line: str) -> tuple[set[str], list[tuple[int, str]]]:
@@ -67,46 +83,47 @@ def _suppressions(line: str) -> tuple[set[str], list[tuple[int, str]]]:
         rule = item.strip()
         if not rule:
             continue
-        if rule in RULES:
+        if rule in catalogue():
             ids.add(rule)
         else:
             import difflib
 
-            close = difflib.get_close_matches(rule, list(RULES), n=1)
+            close = difflib.get_close_matches(rule, list(catalogue()), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append((column, f"'# llmreg: ignore' names unknown rule {rule!r}{hint}"))
     return ids, problems
 
 
 def apply(
-    diagnostics: Iterable[Diagnostic], settings: Settings = DEFAULT_SETTINGS
+    diagnostics: Iterable[Diagnostic],
+    comments: Mapping[str, Comments],
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> list[Diagnostic]:
-    """The findings that remain after suppression comments and settings, sorted."""
-    by_file: dict[str, list[Diagnostic]] = {}
-    for d in diagnostics:
-        by_file.setdefault(d.file, []).append(d)
+    """The findings that remain after suppression comments (``comments`` by displayed file
+    name) and settings, sorted."""
     kept: list[Diagnostic] = []
-    for file, found in by_file.items():
-        lines = _line_texts(file)
-        seen_lines: set[int] = set()
-        for d in found:
-            line = lines[d.line - 1] if lines is not None and 0 < d.line <= len(lines) else ""
-            suppressed, problems = _suppressions(line)
-            if d.line not in seen_lines:
-                seen_lines.add(d.line)
-                for column, message in problems:
-                    kept.append(
-                        Diagnostic(
-                            file=file,
-                            line=d.line,
-                            column=column,
-                            rule=RULE,
-                            message=message,
-                            severity=RULES[RULE].severity,
-                        )
+    seen_lines: set[tuple[str, int]] = set()
+    for d in diagnostics:
+        suppressed: tuple[str, ...] = ()
+        problems: tuple[tuple[int, str], ...] = ()
+        found = comments.get(d.file)
+        if found and d.line in found:
+            suppressed, problems = found[d.line]
+        if (d.file, d.line) not in seen_lines:
+            seen_lines.add((d.file, d.line))
+            for column, message in problems:
+                kept.append(
+                    Diagnostic(
+                        file=d.file,
+                        line=d.line,
+                        column=column,
+                        rule=RULE,
+                        message=message,
+                        severity=catalogue()[RULE].severity,
                     )
-            if d.rule not in suppressed:
-                kept.append(d)
+                )
+        if d.rule not in suppressed:
+            kept.append(d)
     graded: list[Diagnostic] = []
     for d in kept:
         level = settings.level(d.rule, d.severity)

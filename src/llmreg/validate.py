@@ -232,13 +232,40 @@ def _rule_text(error: ValidationError) -> str:
     return redact(error.message)
 
 
-def check_document(kind: str, data: Any, yaml11: dict[str, str]) -> list[SchemaProblem]:
-    """Every schema problem of ``data`` as a ``kind`` definition."""
+def check_document(
+    kind: str, data: Any, yaml11: dict[str, str], limit: int | None = None
+) -> tuple[list[SchemaProblem], int]:
+    """The schema problems of ``data`` as a ``kind`` definition, at most ``limit`` of them, and
+    how many more there are. The ones past the limit are counted without being written out (a
+    message with a suggestion costs a fuzzy match against every known key)."""
     from llmreg import fast_validate
 
     if fast_validate.is_valid(kind, data):
-        return []  # the common case, without importing or running the reference validator
+        return [], 0  # the common case, without importing or running the reference validator
     problems: list[SchemaProblem] = []
+    more = 0
     for error in _without_redundant_format(list(validator(kind).iter_errors(data))):
-        problems.extend(_translate(error, yaml11))
-    return problems
+        if limit is not None and len(problems) >= limit:
+            more += _count(error)
+            continue
+        for taken, problem in enumerate(_translate(error, yaml11), 1):
+            problems.append(problem)
+            if limit is not None and len(problems) >= limit:
+                more += _count(error) - taken  # the rest, without writing them out
+                break
+    return problems, more
+
+
+def _count(error: ValidationError) -> int:
+    """How many problems ``_translate`` makes of ``error``, without making them."""
+    value: Any = error.instance
+    schema: Any = error.schema
+    limit: Any = error.validator_value
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        known = schema.get("properties", {})
+        return sum(1 for key in value if key not in known)
+    if error.validator == "required":
+        return sum(1 for k in limit if k not in (value or {}))
+    if error.validator == "anyOf" and _nullable_branch(error):
+        return sum(_count(sub) for sub in _without_redundant_format(_nullable_branch(error) or []))
+    return 1

@@ -1,10 +1,6 @@
 """The command line. The only part of llmreg that imports click.
 
-Exit codes, the same for every command:
-  0  success (warnings allowed)
-  1  the check found errors (or, for drift and diff commands, a difference)
-  2  usage or I/O problem: unknown option, a PATH that does not exist
-  3  internal error: a bug in llmreg, to be reported (traceback with --debug)
+Exit codes, the same for every command, are in ``llmreg.exits``.
 """
 
 from __future__ import annotations
@@ -15,12 +11,7 @@ import traceback
 import click
 
 from llmreg import __version__
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
-
+from llmreg.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 # Each command's module is imported only when that command runs (or for --help): the pre-commit
 # hook runs `llmreg check FILE` on every commit, and importing the commands that build runtime
@@ -86,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if "--debug" in args:
             traceback.print_exc()

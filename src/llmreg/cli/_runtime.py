@@ -1,4 +1,9 @@
-"""What the runtime commands share: the --registry option and opening a registry."""
+"""What the runtime commands share: the --registry option and opening a registry.
+
+``--registry`` defaults to the ``registry`` of the ``[tool.llmreg]`` settings (``--config``, else
+the nearest pyproject.toml), else providers.d, as for ``llmreg check``; a registry folder is
+opened with those settings (suppressions, severities, ignored rules, allowed hosts), so every
+command agrees with ``llmreg check`` on whether it is valid."""
 
 from __future__ import annotations
 
@@ -9,23 +14,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from llmreg.cli._settings import command_settings
+from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
+
 if TYPE_CHECKING:
     from llmreg.registry import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-
-
-def registry_option(func: F) -> F:
-    return click.option(
-        "--registry",
-        type=click.Path(path_type=Path),
-        default=Path("providers.d"),
-        show_default=True,
-        help="The registry folder, or a snapshot file written by 'llmreg build'.",
-    )(func)
 
 
 def text_or_json_option(help_text: str) -> Callable[[F], F]:
@@ -47,13 +42,16 @@ def open_registry(path: Path, *, invalid_exit: int = EXIT_FINDINGS) -> Registry:
     """
     from llmreg.check import CheckReport
     from llmreg.errors import RegistryError, SnapshotError
+    from llmreg.registry import load
     from llmreg.report import text
-    from llmreg.watch import load_source
+    from llmreg.snapshot import load_snapshot
 
     if not path.exists():
         raise click.UsageError(f"{path} does not exist; pass --registry DIR or a snapshot file")
     try:
-        return load_source(path)
+        if path.is_dir():
+            return load(path, settings=command_settings())
+        return load_snapshot(path)
     except SnapshotError as exc:
         click.echo(f"llmreg: {exc.message}", err=True)
         raise click.exceptions.Exit(invalid_exit) from None

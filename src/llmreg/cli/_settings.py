@@ -1,14 +1,26 @@
-"""What commands share about settings: the --config option, loading, the registry default."""
+"""What commands share about settings: the --config and --registry options, loading, the
+registry default. One ``--registry`` for every command: the option, else the ``registry`` of
+``[tool.llmreg]``, else providers.d."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from llmreg.layout import DEFAULT_REGISTRY
 from llmreg.settings import Settings, SettingsError, load
 
-DEFAULT_REGISTRY = Path("providers.d")
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml that "
+    "has one, from the working directory upward].",
+)
 
 
 def load_settings(config: Path | None) -> Settings:
@@ -25,4 +37,35 @@ def registry_path(option: Path | None, settings: Settings) -> Path:
         return option
     if settings.registry is not None:
         return settings.registry
-    return DEFAULT_REGISTRY
+    return Path(DEFAULT_REGISTRY)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SETTINGS = "llmreg.settings"
+
+
+def registry_option(func: F) -> F:
+    """``--registry`` and ``--config``; the command receives ``registry`` resolved from both."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, registry: Path | None, config: Path | None, **kwargs: Any) -> Any:
+        settings = command_settings(config)
+        return func(*args, registry=registry_path(registry, settings), **kwargs)
+
+    option = click.option(
+        "--registry",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The registry folder, or a snapshot file written by 'llmreg build' "
+        "[default: 'registry' in [tool.llmreg] settings, else providers.d].",
+    )
+    return option(config_option(wrapper))  # type: ignore[return-value]
+
+
+def command_settings(config: Path | None = None) -> Settings:
+    """The settings of this command run, loaded once (exit 2 when they are broken)."""
+    meta = click.get_current_context().meta
+    if _SETTINGS not in meta:
+        meta[_SETTINGS] = load_settings(config)
+    settings: Settings = meta[_SETTINGS]
+    return settings

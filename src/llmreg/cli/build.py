@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from llmreg.cli._runtime import EXIT_USAGE, open_registry, registry_option
+from llmreg.cli._runtime import open_registry
+from llmreg.cli._settings import registry_option
+from llmreg.exits import EXIT_USAGE
 
 
 @click.command("build")

@@ -10,8 +10,9 @@ import click
 
 from llmreg.cache import open_cache
 from llmreg.check import run_check
-from llmreg.cli._settings import load_settings, registry_path
+from llmreg.cli._settings import command_settings, registry_option
 from llmreg.cli.progress import Progress
+from llmreg.exits import EXIT_FINDINGS, EXIT_OK
 from llmreg.report import REPORTERS
 
 
@@ -19,26 +20,13 @@ from llmreg.report import REPORTERS
 @click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path)
 )
-@click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The registry folder; files in it are checked with the whole registry loaded "
-    "[default: 'registry' in [tool.llmreg] settings, else providers.d].",
-)
+@registry_option
 @click.option(
     "--format",
     "output_format",
     type=click.Choice(sorted(REPORTERS)),
     default=None,
     help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
-)
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml that "
-    "has one, from the working directory upward].",
 )
 @click.option(
     "--cache-dir",
@@ -58,16 +46,14 @@ from llmreg.report import REPORTERS
 )
 def command(
     paths: tuple[Path, ...],
-    registry: Path | None,
+    registry: Path,
     output_format: str | None,
-    config: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
     jobs: int | None,
 ) -> int:
     """Check definition files (PATHS: files or folders; default: the registry)."""
-    settings = load_settings(config)
-    registry = registry_path(registry, settings)
+    settings = command_settings()
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if not paths and not registry.is_dir():
@@ -86,4 +72,4 @@ def command(
             settings=settings,
         )
     REPORTERS[output_format](report, sys.stdout)
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_FINDINGS

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from llmreg.cli._runtime import EXIT_USAGE, open_registry
+from llmreg.cli._runtime import open_registry
+from llmreg.exits import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from llmreg.registry import Registry
@@ -24,7 +25,7 @@ def _open(spec: str, registry: Path | None) -> tuple[Registry, str]:
     """A folder or snapshot when ``spec`` is a path, else the registry at a git revision."""
     path = Path(spec)
     if path.exists():
-        from llmreg.revisions import is_registry_folder
+        from llmreg.layout import is_registry_folder
 
         if path.is_dir() and not is_registry_folder(path):
             raise _fail(
@@ -39,14 +40,15 @@ def _open(spec: str, registry: Path | None) -> tuple[Registry, str]:
             )
         return open_registry(path, invalid_exit=EXIT_USAGE), spec
     from llmreg.check import CheckReport
-    from llmreg.cli._settings import load_settings, registry_path
+    from llmreg.cli._settings import command_settings, registry_path
     from llmreg.errors import RegistryError
     from llmreg.report import text
     from llmreg.revisions import RevisionError, load_revision, resolve_revision
 
     try:
         commit = resolve_revision(spec, Path.cwd())
-        loaded = load_revision(spec, registry_path(registry, load_settings(None)))
+        settings = command_settings()
+        loaded = load_revision(spec, registry_path(registry, settings), settings=settings)
     except RevisionError as exc:
         raise _fail(str(exc)) from None
     except RegistryError as exc:
@@ -110,7 +112,7 @@ def command(old: str, new: str, output_format: str, registry: Path | None, max_c
         comparison = compare(old_registry, new_registry)
         limit = max_chars or None
         click.echo(to_markdown(comparison, old_label, new_label, limit), nl=False)
-        return 0 if comparison.equal else 1
+        return EXIT_OK if comparison.equal else EXIT_FINDINGS
     from llmreg.watch import diff
 
     changes = diff(old_registry, new_registry)
@@ -125,4 +127,4 @@ def command(old: str, new: str, output_format: str, registry: Path | None, max_c
     else:
         for line in changes.lines():
             click.echo(line)
-    return 0 if changes.equal else 1
+    return EXIT_OK if changes.equal else EXIT_FINDINGS

@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
-from llmreg.cli.importing import EXIT_FINDINGS, fail
+from llmreg.cli._settings import command_settings, registry_option
+from llmreg.cli.importing import fail
+from llmreg.exits import EXIT_FINDINGS
 from llmreg.interop import SYSTEMS
 from llmreg.interop.gateways import GATEWAYS
 
@@ -32,7 +34,7 @@ def _one(system: str, ident: str, registry: Path) -> dict[str, Any]:
     found = [p for p in (path, path.with_suffix(".yml")) if p.is_file()]
     if not found:
         raise fail(f"no {kind.lower()} {ident!r} in {registry}", EXIT_FINDINGS)
-    report = run_check([found[0]], registry)
+    report = run_check([found[0]], registry, settings=command_settings())
     if not report.ok:
         text.write(report, sys.stdout)
         raise click.exceptions.Exit(EXIT_FINDINGS)
@@ -51,8 +53,8 @@ def _need_registry(registry: Path) -> None:
 def _all(registry: Path) -> list[dict[str, Any]]:
     """Every definition of the registry as a document, after the whole registry passed the check."""
     import llmreg
+    from llmreg.layout import is_registry_folder
     from llmreg.report import text
-    from llmreg.revisions import is_registry_folder
 
     _need_registry(registry)
     if not is_registry_folder(registry):
@@ -62,7 +64,7 @@ def _all(registry: Path) -> list[dict[str, Any]]:
             "files in it"
         )
     try:
-        loaded = llmreg.load(registry)
+        loaded = llmreg.load(registry, settings=command_settings())
     except llmreg.RegistryError as exc:
         from llmreg.check import CheckReport
 
@@ -80,13 +82,7 @@ def _all(registry: Path) -> list[dict[str, Any]]:
 @click.command("export")
 @click.argument("system", type=click.Choice(sorted([*SYSTEMS, *GATEWAYS])))
 @click.argument("ident", metavar="[ID]", required=False)
-@click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("providers.d"),
-    show_default=True,
-    help="The registry folder holding the definitions.",
-)
+@registry_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 import click
 
-from llmreg.cli._runtime import EXIT_FINDINGS, EXIT_USAGE
+from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
 
 _ENTITY_ID = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 

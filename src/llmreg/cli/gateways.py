@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from llmreg.cli._runtime import EXIT_USAGE, open_registry
+from llmreg.cli._runtime import open_registry
+from llmreg.exits import EXIT_USAGE
 
 if TYPE_CHECKING:
     from llmreg.cli.importing import _Planned

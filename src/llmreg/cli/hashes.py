@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from llmreg.cli._runtime import open_registry, registry_option, text_or_json_option
+from llmreg.cli._runtime import open_registry, text_or_json_option
+from llmreg.cli._settings import registry_option
 
 
 @click.command("hash")

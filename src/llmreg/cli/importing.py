@@ -6,7 +6,6 @@ import json
 import math
 import os
 import re
-import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -15,11 +14,11 @@ from typing import Any
 
 import click
 
+from llmreg.cli._settings import command_settings, registry_option
+from llmreg.exits import EXIT_FINDINGS, EXIT_USAGE
 from llmreg.interop import IMPORTABLE, SYSTEMS
 from llmreg.interop.gateways import GATEWAYS
 
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
 # The longest file name of the common file systems (ext4, XFS, APFS, NTFS), in bytes; names are
 # ASCII, so in characters too.
 NAME_MAX = 255
@@ -34,29 +33,20 @@ def fail(message: str, code: int = EXIT_USAGE) -> click.exceptions.Exit:
 
 def read_bounded(path: Path, limit: int = MAX_IMPORT_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; never blocks on a FIFO or device."""
+    from llmreg.layout import NotRegular, TooLarge, Unreadable, read_file
+
+    too_big = f"cannot read {path}: larger than {limit // (1024 * 1024)} MiB"
     try:
-        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of hanging
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise fail(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise fail(f"cannot read {path}: not a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise fail(f"cannot read {path}: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise fail(f"cannot read {path}: larger than {limit // (1024 * 1024)} MiB")
-    return b"".join(chunks)
+        raw = read_file(path, limit, refuse_larger=True)
+    except NotRegular:
+        raise fail(f"cannot read {path}: not a regular file") from None
+    except TooLarge:
+        raise fail(too_big) from None
+    except Unreadable as exc:
+        raise fail(f"cannot read {path}: {exc.reason}") from None
+    if len(raw) > limit:
+        raise fail(too_big)
+    return raw
 
 
 class _BadNumber(ValueError):
@@ -219,7 +209,7 @@ def _missing_models(
 ) -> list[tuple[dict[str, Any], list[str]]]:
     """Minimal Model definitions for the models the import refers to (served models, base
     models) that are neither in the import nor in the registry."""
-    from llmreg.interop._common import SUBFOLDER
+    from llmreg.layout import KIND_FOLDERS
     from llmreg.models import ENTITY_ID_PATTERN
 
     # ids are unique ignoring case, as the checker counts them
@@ -236,7 +226,7 @@ def _missing_models(
         if entity.lower() in have:
             continue
         workspace, name = entity.split("/")
-        if existing.of(PurePosixPath(workspace, SUBFOLDER["Model"], f"{name}.yaml")):
+        if existing.of(PurePosixPath(workspace, KIND_FOLDERS["Model"], f"{name}.yaml")):
             continue
         have.add(entity.lower())
         model = {"kind": "Model", "workspace": workspace, "name": name}
@@ -270,13 +260,7 @@ def _referred_models(documents: list[tuple[dict[str, Any], list[str]]]) -> list[
 @click.option(
     "--name", default=None, help="Name of the definition (one object only) [default: from it]."
 )
-@click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("providers.d"),
-    show_default=True,
-    help="The registry folder to write into.",
-)
+@registry_option
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite definition files that exist.")
 @click.option(
@@ -303,8 +287,9 @@ def command(
     would not pass 'llmreg check' (exit 1), or would overwrite a file of the same id (ignoring
     case, .yml too) without --force (exit 1, the files listed; --force replaces them).
     """
-    from llmreg.check import FileResult, check_bytes, run_check
+    from llmreg.check import FileResult, check_bytes, finish, run_check
 
+    settings = command_settings()
     for option, value in (("--workspace", workspace), ("--name", name)):
         if value == "":
             raise click.UsageError(f"{option} is empty")
@@ -321,8 +306,11 @@ def command(
     failed = False
     for item in planned:
         staged = check_bytes(
-            item.content, FileResult(path=item.target, display=str(item.target), rel=item.rel)
+            item.content,
+            FileResult(path=item.target, display=str(item.target), rel=item.rel),
+            options=settings.options,
         )
+        finish([staged], settings)
         if any(d.severity == "error" for d in staged.diagnostics):
             _print_report(staged.diagnostics)
             failed = True
@@ -361,7 +349,7 @@ def command(
             click.echo(f"note: {line}")
     if dry_run:
         return 0
-    report = run_check([item.target for item in planned], registry)
+    report = run_check([item.target for item in planned], registry, settings=settings)
     if report.diagnostics:
         _print_report(report.diagnostics)
     if not report.ok:

@@ -8,24 +8,11 @@ from pathlib import Path
 import click
 
 from llmreg import scaffold
-from llmreg.cli._settings import load_settings, registry_path
+from llmreg.cli._settings import registry_option
+from llmreg.exits import EXIT_FINDINGS
 
-EXIT_EXISTS = 1
-
-_registry = click.option(
-    "--registry",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The registry folder [default: 'registry' in [tool.llmreg] settings, else providers.d].",
-)
 _workspace = click.option(
     "--workspace", default="default", show_default=True, help="Workspace of the definition."
-)
-_config = click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml].",
 )
 
 
@@ -39,7 +26,7 @@ def _write(make: Callable[[], scaffold.Written]) -> scaffold.Written:
         written = make()
     except scaffold.ScaffoldError as exc:
         click.echo(f"llmreg: {exc}", err=True)
-        raise click.exceptions.Exit(EXIT_EXISTS) from None
+        raise click.exceptions.Exit(EXIT_FINDINGS) from None
     click.echo(f"wrote {written.path}")
     if not written.schema.is_file():
         click.echo(
@@ -67,19 +54,17 @@ def _check_name(value: str, what: str) -> str:
     help="Which API the endpoint speaks.",
 )
 @_workspace
-@_registry
-@_config
+@registry_option
 def provider(
     name: str,
     provider_type: str,
     workspace: str,
-    registry: Path | None,
-    config: Path | None,
+    registry: Path,
 ) -> int:
     """Write <registry>/<workspace>/providers/NAME.yaml for a provider of --type."""
     _check_name(name, "provider name")
     _check_name(workspace, "workspace")
-    root = registry_path(registry, load_settings(config))
+    root = registry
     _write(lambda: scaffold.new_provider(root, name, provider_type, workspace))
     return 0
 
@@ -93,19 +78,17 @@ def provider(
     help="The provider that serves it: 'name' (same workspace) or 'workspace/name'.",
 )
 @_workspace
-@_registry
-@_config
+@registry_option
 def model(
     name: str,
     provider_id: str,
     workspace: str,
-    registry: Path | None,
-    config: Path | None,
+    registry: Path,
 ) -> int:
     """Write <registry>/<workspace>/models/NAME.yaml, and say how PROVIDER serves it."""
     _check_name(name, "model name")
     _check_name(workspace, "workspace")
-    root = registry_path(registry, load_settings(config))
+    root = registry
     try:
         full_id, provider_path = scaffold.provider_file(root, provider_id, workspace)
     except scaffold.ScaffoldError as exc:

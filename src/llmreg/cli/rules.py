@@ -7,7 +7,7 @@ import textwrap
 
 import click
 
-from llmreg.rules import RULES
+from llmreg.rules import catalogue
 
 
 def _indent(block: str) -> str:
@@ -16,20 +16,29 @@ def _indent(block: str) -> str:
 
 @click.command("rules")
 @click.argument("rule_id", required=False)
-def command(rule_id: str | None) -> int:
+@click.option(
+    "--markdown", is_flag=True, help="Print the catalogue as docs/rules.md (every rule, examples)."
+)
+def command(rule_id: str | None, markdown: bool) -> int:
     """List every rule id with its severity, or explain RULE_ID with an example and the fix."""
+    known = catalogue()
+    if markdown:
+        from llmreg.rules.doc import render
+
+        click.echo(render(), nl=False)
+        return 0
     if rule_id is None:
-        width = max(len(r) for r in RULES)
-        for rule in RULES.values():
+        width = max(len(r) for r in known)
+        for rule in known.values():
             click.echo(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}")
         click.echo(
-            f"\n{len(RULES)} rules. 'llmreg rules ID' shows an example of the mistake and the fix; "
+            f"\n{len(known)} rules. 'llmreg rules ID' shows an example of the mistake and the fix; "
             "'# llmreg: ignore[ID]' on a line suppresses it there."
         )
         return 0
-    found = RULES.get(rule_id) or RULES.get(rule_id.strip().lower())
+    found = known.get(rule_id) or known.get(rule_id.strip().lower())
     if found is None:
-        close = difflib.get_close_matches(rule_id.strip().lower(), list(RULES), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(rule_id.strip().lower(), list(known), n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         raise click.UsageError(f"unknown rule id {rule_id!r}{hint} ('llmreg rules' lists them)")
     rule = found

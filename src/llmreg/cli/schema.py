@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from llmreg import schemas
+from llmreg.exits import EXIT_FINDINGS, EXIT_OK
 
 
 @click.group("schema")
@@ -54,6 +55,6 @@ def check(directory: Path) -> int:
         click.echo(drift.detail, err=True)
     if drifts:
         click.echo("Run 'llmreg schema export --package' and commit the result.", err=True)
-        return 1
+        return EXIT_FINDINGS
     click.echo(f"Schemas in {directory} and in the package match the models.")
-    return 0
+    return EXIT_OK

@@ -12,21 +12,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-from llmreg import secrets
+from llmreg import layout, secrets
 from llmreg.diagnostics import pointer_join
 
 Doc = dict[str, Any]
 Notes = list[str]
 
-HEADER_MAPS = ("default_extra_headers", "required_extra_headers")
-BODY_MAPS = ("default_extra_body", "required_extra_body", "params")
-
 
 class InteropError(ValueError):
-    """The payload or definition cannot be converted; the message is one line for the user."""
+    """The payload or definition cannot be converted; the message is one line for the user,
+    with anything secret-shaped redacted (the payload's values end up in it)."""
 
-
-SUBFOLDER = {"Provider": "providers", "Model": "models"}
+    def __init__(self, message: str) -> None:
+        super().__init__(secrets.scrub(message))
 
 
 def shown(value: Any) -> str:
@@ -67,10 +65,9 @@ def check_identifier(value: Any, what: str) -> str:
 
 def definition_path(registry: Path, kind: str, workspace: Any, name: Any) -> Path:
     """Where a definition lives; refuses any workspace or name that would leave ``registry``."""
-    folder = SUBFOLDER[kind]
     ws = check_identifier(workspace, "workspace")
     nm = check_identifier(name, "name")
-    return registry / ws / folder / f"{nm}.yaml"
+    return layout.definition_path(registry, kind, ws, nm)
 
 
 def check_text(value: Any, where: str = "") -> None:
@@ -99,9 +96,11 @@ def allow_private_network(doc: Doc, notes: Notes | None, system: str) -> None:
     whose configuration has no such switch call whatever URL they hold, so the definition
     imported from them says so instead of failing the check.
     """
-    from llmreg.rules.per_file import urls
+    from llmreg.rules import FileContext
+    from llmreg.rules.per_file import private_network
+    from llmreg.settings import DEFAULT_OPTIONS
 
-    if any(f.rule == "private-network" for f in urls("Provider", doc)):
+    if any(private_network(FileContext("Provider", doc, DEFAULT_OPTIONS))):
         network = doc.setdefault("network_config", {})
         if isinstance(network, dict):
             network["allow_private_network"] = True
@@ -171,75 +170,40 @@ def secret_name(base: str, suffix: str) -> str:
     return f"{stem}_{suffix}"
 
 
-def _secret_in_value(value: str) -> str | None:
-    return secrets.key_shape(value) or secrets.url_credentials(value)
-
-
 def scrub(doc: Doc, notes: Notes | None) -> None:
-    """Remove every secret value the inline-secret rule would report, noting each removal."""
-    for name in HEADER_MAPS:
-        headers = doc.get(name)
-        if not isinstance(headers, dict):
-            continue
-        for header in list(headers):
-            value = headers[header]
-            named = header.lower() in secrets.CREDENTIAL_HEADERS
-            if named or (isinstance(value, str) and secrets.credential_in_header(value)):
-                del headers[header]
-                note(
-                    notes,
-                    f"dropped {name}.{shown_name(header)}: it carries a credential; set "
-                    "api_key_secret_name (and auth_header_format) to send the key from a secret "
-                    "instead",
-                )
-    for name in BODY_MAPS:
-        _scrub_credential_keys(doc.get(name), name, notes)
-    _scrub_shapes(doc, "", notes)
+    """Remove every secret the inline-secret rule would report (``secrets.locate``, the same
+    detector), noting each removal."""
+    # deepest and last first, so that removing one never moves another
+    for leak in sorted(secrets.locate(doc), key=lambda leak: _order(leak.path), reverse=True):
+        parent: Any = doc
+        try:
+            for token in leak.path[:-1]:
+                parent = parent[token]
+            del parent[leak.path[-1]]
+        except (KeyError, IndexError, TypeError):
+            continue  # removed already, with the key that held it
+        note(notes, _dropped(leak))
 
 
-def _scrub_credential_keys(value: Any, where: str, notes: Notes | None) -> None:
-    if isinstance(value, dict):
-        for key in list(value):
-            item = value[key]
-            if isinstance(item, str) and item and secrets.CREDENTIAL_KEYS.match(key):
-                del value[key]
-                note(
-                    notes,
-                    f"dropped {shown_name(f'{where}.{key}')}: it holds a credential, never "
-                    "imported",
-                )
-            else:
-                _scrub_credential_keys(item, f"{where}.{key}", notes)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _scrub_credential_keys(item, f"{where}[{index}]", notes)
+def _order(path: tuple[Any, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, t, "") if isinstance(t, int) else (1, 0, str(t)) for t in path)
 
 
-def _scrub_shapes(value: Any, pointer: str, notes: Notes | None) -> None:
-    if isinstance(value, dict):
-        for key in list(value):
-            item = value[key]
-            child = pointer_join(pointer, key)
-            if isinstance(item, str) and _secret_in_value(item):
-                del value[key]
-                note(
-                    notes,
-                    f"dropped {shown_name(child)}: the value looks like {_secret_in_value(item)}",
-                )
-            else:
-                _scrub_shapes(item, child, notes)
-    elif isinstance(value, list):
-        for index in reversed(range(len(value))):
-            item = value[index]
-            child = pointer_join(pointer, index)
-            if isinstance(item, str) and _secret_in_value(item):
-                del value[index]
-                note(
-                    notes,
-                    f"dropped {shown_name(child)}: the value looks like {_secret_in_value(item)}",
-                )
-            else:
-                _scrub_shapes(item, child, notes)
+def _dropped(leak: secrets.Leak) -> str:
+    if leak.how in ("header", "header-value"):
+        name, header = leak.path
+        return (
+            f"dropped {name}.{shown_name(header)}: it carries a credential; set "
+            "api_key_secret_name (and auth_header_format) to send the key from a secret instead"
+        )
+    if leak.how == "credential-key":
+        dotted = "".join(f"[{t}]" if isinstance(t, int) else f".{t}" for t in leak.path)
+        return f"dropped {shown_name(dotted[1:])}: it holds a credential, never imported"
+    # a note names where, never what: shown_name redacts a path through a secret-shaped key
+    pointer = shown_name("".join(pointer_join("", token) for token in leak.path))
+    if leak.at_key:
+        return f"dropped {pointer}: the key looks like {leak.what}"
+    return f"dropped {pointer}: the value looks like {leak.what}"
 
 
 def finish(doc: Doc, notes: Notes | None) -> Doc:

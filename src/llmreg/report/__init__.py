@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from llmreg.check import CheckReport
 from llmreg.report import github, json_report, sarif, text
+from llmreg.results import CheckReport
 
 Reporter = Callable[[CheckReport, TextIO], None]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from llmreg.check import CheckReport
 from llmreg.report.text import summary
+from llmreg.results import CheckReport
 
 # GitHub keeps at most this many annotations of each kind (error, warning) per step.
 ANNOTATIONS_PER_KIND = 10

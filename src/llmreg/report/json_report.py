@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from llmreg.check import CheckReport
+from llmreg.results import CheckReport
 
 
 def write(report: CheckReport, out: TextIO) -> None:

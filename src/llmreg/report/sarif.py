@@ -14,8 +14,8 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from llmreg import __version__
-from llmreg.check import CheckReport
-from llmreg.rules import RULES, Rule
+from llmreg.results import CheckReport
+from llmreg.rules import Rule, catalogue
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -72,7 +72,8 @@ def artifact_uri(file: str) -> str:
 
 def build(report: CheckReport) -> dict[str, Any]:
     """The SARIF log of ``report`` as JSON-ready data."""
-    rule_ids = list(RULES)
+    rules = catalogue()
+    rule_ids = list(rules)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = []
     for d in report.diagnostics:
@@ -105,7 +106,7 @@ def build(report: CheckReport) -> dict[str, Any]:
                         "version": __version__,
                         "semanticVersion": __version__,
                         "informationUri": information_uri(),
-                        "rules": [_descriptor(RULES[rule_id]) for rule_id in rule_ids],
+                        "rules": [_descriptor(rules[rule_id]) for rule_id in rule_ids],
                     }
                 },
                 # libyaml counts columns in characters, not UTF-16 code units (SARIF's default)

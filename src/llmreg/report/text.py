@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from llmreg.check import CheckReport
+from llmreg.results import CheckReport
 
 
 def _plural(count: int, word: str) -> str:

@@ -1,56 +1,44 @@
 """Rules over the whole registry: layout, unique ids, references, cycles.
 
-They work on facts (kind, id, references) of the files that passed the schema, never on YAML.
+Each is one function declared with :func:`llmreg.rules.registry_rule`; it receives the facts
+(kind, id, data) of the files that passed the schema, never YAML, and yields
+``(index of the file, Hit)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import Any
+from collections.abc import Iterator
 
-KIND_FOLDERS = {"Provider": "providers", "Model": "models"}
-YAML_SUFFIXES = (".yaml", ".yml")
+from llmreg.layout import KIND_FOLDERS, expected_path
+from llmreg.rules import Facts, Hit, RegistryContext, registry_rule
 
-
-@dataclass(frozen=True)
-class Facts:
-    """What the cross-file rules need of one valid definition file."""
-
-    index: int  # position of the file in the check, to attach findings
-    rel: PurePosixPath | None  # path inside the registry; None for a file outside any registry
-    kind: str
-    workspace: str
-    name: str
-    data: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return f"{self.workspace}/{self.name}"
+Found = Iterator[tuple[int, Hit]]
 
 
-@dataclass(frozen=True)
-class CrossFinding:
-    index: int
-    rule: str
-    pointer: str
-    message: str
+@registry_rule(
+    "path-mismatch",
+    "error",
+    "The file's path disagrees with its identity; a definition lives at "
+    "<registry>/<workspace>/providers|models/<name>.yaml.",
+    bad="providers.d/default/models/gpt4.yaml containing name: gpt-4o",
+    good="providers.d/default/models/gpt-4o.yaml",
+)
+def path_mismatch(ctx: RegistryContext) -> Found:
+    for facts in ctx.files:
+        found = _misplaced(facts)
+        if found is not None:
+            yield facts.index, found
 
 
-def expected_path(kind: str, workspace: str, name: str) -> PurePosixPath:
-    return PurePosixPath(workspace, KIND_FOLDERS[kind], f"{name}.yaml")
-
-
-def path_mismatch(facts: Facts) -> Iterator[CrossFinding]:
+def _misplaced(facts: Facts) -> Hit | None:
     if facts.rel is None:
-        return
+        return None
     expected = expected_path(facts.kind, facts.workspace, facts.name)
     actual = facts.rel
     if actual.suffix == ".yml":
         expected = expected.with_suffix(".yml")
     if actual == expected:
-        return
+        return None
     parts = actual.parts
     if len(parts) != 3:
         pointer, why = "", "it is not at <workspace>/<providers|models>/<name>.yaml"
@@ -66,14 +54,20 @@ def path_mismatch(facts: Facts) -> Iterator[CrossFinding]:
         )
     else:
         pointer, why = "/name", f"its file name is {actual.stem!r} but name is {facts.name!r}"
-    yield CrossFinding(
-        facts.index, "path-mismatch", pointer, f"{why}; expected the file at {expected}"
-    )
+    return Hit(pointer, f"{why}; expected the file at {expected}")
 
 
-def duplicate_ids(files: Sequence[Facts]) -> Iterator[CrossFinding]:
+@registry_rule(
+    "duplicate-id",
+    "error",
+    "Two definitions of one kind share an id, or ids that differ only in case.",
+    bad="default/GPT-4o and default/gpt-4o",
+    good="One definition per id.",
+)
+def duplicate_ids(ctx: RegistryContext) -> Found:
     first: dict[tuple[str, str], Facts] = {}
-    for facts in sorted(files, key=lambda f: (str(f.rel), f.index)):
+    in_registry = [f for f in ctx.files if f.rel is not None]
+    for facts in sorted(in_registry, key=lambda f: (str(f.rel), f.index)):
         key = (facts.kind, facts.id.casefold())
         earlier = first.get(key)
         if earlier is None:
@@ -81,20 +75,31 @@ def duplicate_ids(files: Sequence[Facts]) -> Iterator[CrossFinding]:
             continue
         same = earlier.id == facts.id
         what = "the same id" if same else f"an id that differs only in case ({earlier.id})"
-        yield CrossFinding(
+        yield (
             facts.index,
-            "duplicate-id",
-            "/name",
-            f"{facts.kind} {facts.id} has {what} as {earlier.rel}; ids are unique per kind, "
-            "ignoring case",
+            Hit(
+                "/name",
+                f"{facts.kind} {facts.id} has {what} as {earlier.rel}; ids are unique per "
+                "kind, ignoring case",
+            ),
         )
 
 
-def references(files: Sequence[Facts], defined_models: set[str]) -> Iterator[CrossFinding]:
+@registry_rule(
+    "unresolved-reference",
+    "error",
+    "served_models[].model_entity_id or base_model_id names a model the registry does not "
+    "define, or preferred_providers a provider that does not serve the model.",
+    bad="served_models:\n  - model_entity_id: default/gpt-5o\n    served_model_name: gpt-5o",
+    good="served_models:\n  - model_entity_id: default/gpt-4o\n    served_model_name: gpt-4o",
+)
+def references(ctx: RegistryContext) -> Found:
     """References that resolve to no model. ``defined_models`` also holds the ids of model files
     that failed the schema: they are reported on their own, not as missing."""
-    models = {f.id: f for f in files if f.kind == "Model"}
+    files = [f for f in ctx.files if f.rel is not None]
+    models = _models(ctx)
     providers = {f.id: f for f in files if f.kind == "Provider"}
+    defined_models = ctx.defined_models | models.keys()
     for facts in files:
         if facts.kind == "Model" and facts.data.get("preferred_providers"):
             yield from _preferred(facts, models, providers)
@@ -102,27 +107,26 @@ def references(files: Sequence[Facts], defined_models: set[str]) -> Iterator[Cro
             for index, entry in enumerate(facts.data.get("served_models") or []):
                 target = entry["model_entity_id"]
                 if target not in defined_models:
-                    yield CrossFinding(
+                    yield (
                         facts.index,
-                        "unresolved-reference",
-                        f"/served_models/{index}/model_entity_id",
-                        f"served model {target!r} is not defined{_suggest(target, models)}",
+                        Hit(
+                            f"/served_models/{index}/model_entity_id",
+                            f"served model {target!r} is not defined{_suggest(target, models)}",
+                        ),
                     )
         else:
             base = facts.data.get("base_model_id")
             if base is not None and base not in defined_models:
-                yield CrossFinding(
+                yield (
                     facts.index,
-                    "unresolved-reference",
-                    "/base_model_id",
-                    f"base model {base!r} is not defined{_suggest(base, models)}",
+                    Hit(
+                        "/base_model_id",
+                        f"base model {base!r} is not defined{_suggest(base, models)}",
+                    ),
                 )
-    yield from _cycles(models)
 
 
-def _preferred(
-    facts: Facts, models: dict[str, Facts], providers: dict[str, Facts]
-) -> Iterator[CrossFinding]:
+def _preferred(facts: Facts, models: dict[str, Facts], providers: dict[str, Facts]) -> Found:
     """preferred_providers must serve the model, or the base model that serves it."""
     serving: dict[str, set[str]] = {}
     for provider in providers.values():
@@ -143,9 +147,11 @@ def _preferred(
             message = f"preferred provider {wanted!r} does not serve {current or facts.id}"
         else:
             message = f"preferred provider {wanted!r} is not defined{_suggest(wanted, providers)}"
-        yield CrossFinding(
-            facts.index, "unresolved-reference", f"/preferred_providers/{index}", message
-        )
+        yield facts.index, Hit(f"/preferred_providers/{index}", message)
+
+
+def _models(ctx: RegistryContext) -> dict[str, Facts]:
+    return {f.id: f for f in ctx.files if f.rel is not None and f.kind == "Model"}
 
 
 def _suggest(target: str, known: dict[str, Facts]) -> str:
@@ -155,7 +161,15 @@ def _suggest(target: str, known: dict[str, Facts]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _cycles(models: dict[str, Facts]) -> Iterator[CrossFinding]:
+@registry_rule(
+    "reference-cycle",
+    "error",
+    "base_model_id chains loop back on themselves.",
+    bad="default/a: base_model_id: default/b; default/b: base_model_id: default/a",
+    good="Let the chain end at a model without base_model_id.",
+)
+def cycles(ctx: RegistryContext) -> Found:
+    models = _models(ctx)
     reported: set[str] = set()
     for start in sorted(models):
         chain: list[str] = []
@@ -171,21 +185,4 @@ def _cycles(models: dict[str, Facts]) -> Iterator[CrossFinding]:
         reported.update(loop)
         text = " -> ".join([*loop, current])
         for member in loop:
-            yield CrossFinding(
-                models[member].index,
-                "reference-cycle",
-                "/base_model_id",
-                f"base_model_id chain loops: {text}",
-            )
-
-
-def run(files: Sequence[Facts], defined_models: set[str]) -> list[CrossFinding]:
-    found: list[CrossFinding] = []
-    for facts in files:
-        found.extend(path_mismatch(facts))
-    in_registry = [f for f in files if f.rel is not None]
-    found.extend(duplicate_ids(in_registry))
-    if in_registry:
-        valid_models = {f.id for f in in_registry if f.kind == "Model"}
-        found.extend(references(in_registry, defined_models | valid_models))
-    return found
+            yield models[member].index, Hit("/base_model_id", f"base_model_id chain loops: {text}")
