@@ -158,6 +158,63 @@ CASES: list[Case] = [
 ]
 
 
+# -- the file system: what bytes cannot express is made by ``setup``
+
+
+def _configmap(root: Path) -> None:
+    """The Kubernetes ConfigMap layout: ``default -> ..data/default``, ``..data -> ..<stamp>``."""
+    (root / "..2026_12_02").mkdir()
+    (root / "default").rename(root / "..2026_12_02" / "default")
+    (root / "..data").symlink_to("..2026_12_02")
+    (root / "default").symlink_to("..data/default")
+
+
+def _link_out(root: Path) -> None:
+    outside = root.parent / "elsewhere"
+    (outside / "models").mkdir(parents=True)
+    (outside / "models" / "m.yaml").write_text(MODEL)
+    (root / "default").symlink_to(outside)
+
+
+def _device(device: str) -> Callable[[Path], None]:
+    def setup(root: Path) -> None:
+        if not Path(device).exists():
+            import pytest
+
+            pytest.skip(f"{device} does not exist here")
+        (root / "default" / "models").mkdir(parents=True)
+        (root / MODEL_PATH).symlink_to(device)
+
+    return setup
+
+
+def _fifo(root: Path) -> None:
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        import pytest
+
+        pytest.skip("no FIFOs on this platform")
+    (root / "default" / "models").mkdir(parents=True)
+    os.mkfifo(root / MODEL_PATH)
+
+
+CASES += [
+    # the finding proves the file behind the linked folder was read ("0 files checked" before)
+    Case(
+        "configmap-linked-workspace",
+        model("params: !!python/object x\n"),
+        "unsafe-tag",
+        4,
+        setup=_configmap,
+    ),
+    Case("workspace-linked-outside-the-root", {}, "read-error", 1, file="default", setup=_link_out),
+    Case("link-to-dev-zero", {}, "read-error", 1, setup=_device("/dev/zero")),
+    Case("link-to-dev-urandom", {}, "read-error", 1, setup=_device("/dev/urandom")),
+    Case("fifo", {}, "read-error", 1, setup=_fifo),
+]
+
+
 @dataclass(frozen=True)
 class Value:
     """A text the reference reader must read to ``expected`` at ``pointer``."""

@@ -149,7 +149,11 @@ def check_registry(
     if index is not None:
         index.save()
     for folder, reason in errors:
-        shown = display_path(folder, cwd)
+        # named like the files, by the path below the root: a folder that links elsewhere is
+        # shown where it stands in the registry, not where its link leads
+        below = os.path.relpath(folder, root)
+        inside = below != os.pardir and not below.startswith(os.pardir + os.sep)
+        shown = prefix + below if inside and below != os.curdir else display_path(folder, cwd)
         unreadable = FileResult(path=folder, display=shown, rel=None)
         unreadable.diagnostics.append(
             finding("read-error", f"cannot read the folder: {reason}", file=shown)
