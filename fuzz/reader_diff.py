@@ -1,7 +1,7 @@
 """Fuzz target: the fast reader against the reference reader, and the per-file stage on any bytes.
 
 Not part of the test suite. Each input is turned into a definition file, either by the YAML-ish
-grammar in ``tests/yamlish.py`` (driven by the input's bytes) or taken as raw bytes, and:
+grammar in ``tests/helpers/yamlish.py`` (driven by the input's bytes) or taken as raw bytes, and:
 
 - ``llmreg.check.stage_bytes`` must return findings, never raise;
 - ``llmreg.source.parse`` must raise nothing but ``SourceError``, with positions in the text;
@@ -16,8 +16,8 @@ or without it, the same checks over grammar texts from a seeded random source:
 
     python fuzz/reader_diff.py --random 200000 [--seed 1]
 
-A failure prints the input; add it to ``tests/hostile_cases.py`` or
-``tests/test_reader_agreement.py`` as a test.
+A failure prints the input; add it to ``tests/helpers/hostile_cases.py`` or
+``tests/reader/test_reader_agreement.py`` as a test.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from yamlish import document_from_bytes
+from helpers.yamlish import document_from_bytes
 
 if "--random" not in sys.argv:  # atheris: instrument llmreg's own code as it is imported
     import atheris

@@ -28,9 +28,9 @@ for text where it is known to agree, and its answer is checked:
 
 Anything else returns None and the reference reads the file. The stage also reruns a file with
 the reference whenever it has a finding, so positions always come from the reference.
-``tests/test_fast_source.py`` compares both readers on the golden examples, the bundled and
-generated registries and the cases above; ``tests/test_reader_agreement.py`` and the fuzz target
-``fuzz/reader_diff.py`` compare them on texts from a grammar of the tricky constructs.
+``tests/reader/test_fast_source.py`` compares both readers on the golden examples, the bundled
+and generated registries and the cases above; ``tests/reader/test_reader_agreement.py`` and the
+fuzz target ``fuzz/reader_diff.py`` compare them on texts from a grammar of the tricky constructs.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ yes, the fast path declines to answer:
 - The ``date`` format is checked by the same test the reference uses (an ASCII YYYY-MM-DD that
   ``date.fromisoformat`` accepts).
 
-``tests/test_fast_validate.py`` shows both give the same verdict on every golden example.
+``tests/validate/test_fast_validate.py`` shows both give the same verdict on every golden example.
 """
 
 from __future__ import annotations
