@@ -291,7 +291,7 @@ def _check_enable(
     rule: Rule, ignore: frozenset[str], where: str, known: Mapping[str, Rule]
 ) -> None:
     """An enabled rule must be an opt-in one, not ignored, and its module installed (looked
-    up, not imported: a check where the rule finds nothing should not pay for the import)."""
+    up, not imported: every command reads the settings, few need the module)."""
     from importlib.util import find_spec
 
     if not rule.opt_in:

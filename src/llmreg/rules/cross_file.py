@@ -7,6 +7,7 @@ Each is one function declared with :func:`llmreg.rules.registry_rule`; it receiv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from llmreg.layout import KIND_FOLDERS, expected_path
@@ -220,13 +221,7 @@ def catalog_disagreement(ctx: RegistryContext) -> Found:
                 facts.index,
                 Hit(
                     found.field,
-                    f"{found.field[1:]} is {_shown(found.ours)} here but "
-                    f"{_shown(found.catalogue)} in models.dev ({found.reference})",
+                    f"{found.field[1:]} is {json.dumps(found.ours)} here but "
+                    f"{json.dumps(found.catalogue)} in models.dev ({found.reference})",
                 ),
             )
-
-
-def _shown(value: object) -> str:
-    import json
-
-    return json.dumps(value)
