@@ -59,8 +59,11 @@ def check_file(
     return check_bytes(raw, result, limits, options)
 
 
-def apply_cross_file(results: Sequence[FileResult]) -> None:
-    """The registry stage: run the registry rules over the results and attach their findings."""
+def apply_cross_file(results: Sequence[FileResult], enabled: frozenset[str] = frozenset()) -> None:
+    """The registry stage: run the registry rules over the results and attach their findings.
+
+    An opt-in rule runs only when ``enabled`` (the settings' ``enable``) names it. This stage
+    is never cached, so enabling a rule needs no cache key."""
     facts = []
     defined_models: set[str] = set()
     for index, result in enumerate(results):
@@ -81,7 +84,7 @@ def apply_cross_file(results: Sequence[FileResult]) -> None:
         )
     context = RegistryContext(files=facts, defined_models=frozenset(defined_models))
     for rule in registry_rules():
-        if rule.check is None:
+        if rule.check is None or (rule.opt_in and rule.id not in enabled):
             continue
         for index, hit in rule.check(context):
             results[index].add(rule.id, hit.message, hit.pointer, at_key=hit.at_key)
@@ -114,11 +117,15 @@ def check_registry(
     jobs: int | None = None,
     progress: Progress | None = None,
     settings: Settings | None = None,
+    enabled: frozenset[str] | None = None,
 ) -> list[FileResult]:
     """Check every file of a registry, with the registry rules; with ``settings``, finished
-    (suppressions and settings applied, and ``options`` taken from them when not given)."""
+    (suppressions and settings applied, and ``options`` and ``enabled`` taken from them when
+    not given)."""
     if settings is not None and options is None:
         options = settings.options
+    if enabled is None:
+        enabled = settings.enable if settings is not None else frozenset()
     files, errors = layout.walk(root)
     cwd = Path.cwd().resolve()
     # one resolve for the root, not one per file: it is cheaper, and a file that is a symlink
@@ -159,7 +166,7 @@ def check_registry(
             finding("read-error", f"cannot read the folder: {reason}", file=shown)
         )
         results.append(unreadable)
-    apply_cross_file(results)
+    apply_cross_file(results, enabled)
     if settings is not None:
         finish(results, settings)
     return results
@@ -216,7 +223,13 @@ def run_check(
         exact = {os.fspath(w) for w in wanted}
         folders = tuple(os.path.join(os.fspath(w), "") for w in wanted)
         for result in check_registry(
-            root, limits, options=options, cache=cache, jobs=jobs, progress=progress
+            root,
+            limits,
+            options=options,
+            cache=cache,
+            jobs=jobs,
+            progress=progress,
+            enabled=settings.enable,
         ):
             text = os.fspath(result.path)
             if whole or text in exact or text.startswith(folders):
@@ -230,7 +243,7 @@ def run_check(
         ]
         stage_files(results, limits, options=options, cache=cache, jobs=jobs)
         for result in results:
-            apply_cross_file([result])
+            apply_cross_file([result], settings.enable)
             finish([result], settings)
             checked += 1
             diagnostics.extend(result.diagnostics)

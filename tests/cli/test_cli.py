@@ -94,7 +94,9 @@ def test_errors_exit_1_with_one_line_per_finding(run: Run, tmp_path: Path) -> No
 def test_registry_option_and_text_format_on_every_invalid_case(tmp_path: Path) -> None:
     # In process only: a subprocess per case would make this test slow for no extra coverage.
     for case in sorted((GOLDEN / "invalid").iterdir()):
-        outcome = run_in_process(["check", "--registry", str(case)], ROOT)
+        settings = case / "pyproject.toml"  # a case of an opt-in rule enables it there
+        config = ["--config", str(settings)] if settings.is_file() else []
+        outcome = run_in_process(["check", "--registry", str(case), *config], ROOT)
         assert outcome.code == 1 or {
             m["rule"] for m in (LINE.match(x).groupdict() for x in text_lines(outcome)[0])
         } <= {r for r, rule in RULES.items() if rule.severity == "warning"}, case.name

