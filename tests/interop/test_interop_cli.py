@@ -370,3 +370,14 @@ def test_any_payload_converts_or_is_one_interop_error(system: str, payload: Any)
         except InteropError:
             continue
         assert parse(dump(document)).data == document
+
+
+@pytest.mark.parametrize("system", ["bifrost", "tensorzero"])
+def test_out_dash_is_standard_output(
+    system: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["export", system, "--registry", str(BUNDLED), "--out", "-"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "-").exists()
+    assert "default" in result.stdout or "openai" in result.stdout

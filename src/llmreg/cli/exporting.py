@@ -87,7 +87,7 @@ def _all(registry: Path) -> list[dict[str, Any]]:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the JSON to this file instead of standard output.",
+    help="Write the output to this file instead of standard output ('-': standard output).",
 )
 def command(system: str, ident: str | None, registry: Path, out: Path | None) -> int:
     """Print the definition ID (workspace/name) as SYSTEM's JSON; without ID, the whole registry.
@@ -104,6 +104,8 @@ def command(system: str, ident: str | None, registry: Path, out: Path | None) ->
     """
     from llmreg.interop import InteropError, export, export_all
 
+    if out == Path("-"):  # the usual spelling of standard output, not a file named '-'
+        out = None
     if system in GATEWAYS:
         if ident is not None:
             raise click.UsageError(f"{system} exports the whole registry; it takes no ID")
