@@ -106,6 +106,17 @@ _OPERATIONS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+def api_root(url: str) -> str | None:
+    """``url`` without its final ``/v1`` (a trailing slash ignored), or None when it has none.
+
+    A definition's host_url is the ``/v1`` base (what resolve() appends operation paths to);
+    Bifrost, LiteLLM's Anthropic provider and the anthropic SDK append ``/v1/...`` themselves
+    and take this root instead: the one place that convention is spelled.
+    """
+    trimmed = url.rstrip("/")
+    return trimmed[: -len("/v1")] if trimmed.endswith("/v1") else None
+
+
 def dialect_of(provider: Provider) -> str:
     """The API the provider speaks: openai (and compatible), azure, anthropic, gemini, vertex,
     or the provider type itself for APIs without operations here (bedrock, cohere, ...)."""
@@ -267,8 +278,8 @@ class Route:
                 f"provider {self.provider_id} speaks the {self.dialect} API, not Anthropic's; "
                 "anthropic_kwargs() is for Anthropic providers"
             )
-        base = self.base_url.rstrip("/")
-        if not base.endswith("/v1"):
+        root = api_root(self.base_url)
+        if root is None:
             raise RouteError(
                 f"provider {self.provider_id}: host_url {self.base_url!r} does not end in /v1, "
                 "the base the anthropic SDK appends its paths to"
@@ -277,7 +288,7 @@ class Route:
 
         sdk = anthropic.AsyncAnthropic if asynchronous else anthropic.Anthropic
         kwargs = self._sdk_kwargs(asynchronous, sdk)
-        kwargs["base_url"] = base[: -len("/v1")]
+        kwargs["base_url"] = root
         # Releases differ in the header the SDK sends the key in; send only the registry's.
         kwargs["default_headers"] = _without_sdk_auth(
             self.headers, ("x-api-key", "Authorization"), _omit("anthropic")

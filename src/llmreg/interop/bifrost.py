@@ -34,6 +34,7 @@ from llmreg.interop._common import (
     unknown_fields,
 )
 from llmreg.models import PROVIDER_TYPES
+from llmreg.route import api_root
 
 KIND = "Provider"
 SERVER_FIELDS = ("status", "description", "config_hash")
@@ -107,13 +108,13 @@ def split(payload: Any) -> list[Any]:
 
 
 def _with_v1(url: str) -> str:
-    return url if url.rstrip("/").endswith("/v1") else url.rstrip("/") + "/v1"
+    return url if api_root(url) is not None else url.rstrip("/") + "/v1"
 
 
 def _without_v1(url: str, notes: Notes | None) -> str:
-    trimmed = url.rstrip("/")
-    if trimmed.endswith("/v1"):
-        return trimmed[: -len("/v1")]
+    root = api_root(url)
+    if root is not None:
+        return root
     note(
         notes,
         f"host_url {url} does not end in /v1: Bifrost appends /v1/... to it, so its requests "

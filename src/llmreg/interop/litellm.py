@@ -21,6 +21,7 @@ from llmreg.interop._gateway import (
     secret_ref_name,
     target_type,
 )
+from llmreg.route import api_root
 
 if TYPE_CHECKING:
     from llmreg.models import Model, Provider
@@ -187,9 +188,9 @@ def _api_base(provider: Provider, prefix: str, notes: Notes) -> str | None:
     if public_endpoint(provider):
         return None
     if prefix == "anthropic":
-        trimmed = host.rstrip("/")
-        if trimmed.endswith("/v1"):
-            return trimmed[: -len("/v1")]
+        root = api_root(host)
+        if root is not None:
+            return root
         note(
             notes,
             f"provider {provider.id}: LiteLLM calls <api_base>/v1/messages, and host_url does "
