@@ -35,6 +35,25 @@ def text_or_json_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+def emit(text: str, out: Path | None, notes: list[str]) -> int:
+    """Print an export (or write it to ``out`` in one rename), then its notes on standard error,
+    so the output can be piped. A file that cannot be written is exit 2."""
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from llmreg.site import write_file
+
+        try:
+            write_file(out, text)
+        except OSError as exc:
+            click.echo(f"llmreg: cannot write {out}: {exc.strerror or exc}", err=True)
+            return EXIT_USAGE
+        click.echo(f"wrote {out}", err=True)
+    for line in notes:
+        click.echo(f"note: {line}", err=True)
+    return 0
+
+
 def open_registry(path: Path, *, invalid_exit: int = EXIT_FINDINGS) -> Registry:
     """Load a folder or snapshot; on failure print why and exit with ``invalid_exit``.
 

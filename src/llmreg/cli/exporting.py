@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from llmreg.cli._runtime import emit
 from llmreg.cli._settings import command_settings, registry_option
 from llmreg.cli.importing import fail
 from llmreg.exits import EXIT_FINDINGS
@@ -120,15 +121,4 @@ def command(system: str, ident: str | None, registry: Path, out: Path | None) ->
             payload, notes = export(system, _one(system, ident, registry))
     except InteropError as exc:
         raise fail(f"cannot export {ident or registry} to {system}: {exc}") from None
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
-        click.echo(f"wrote {out}", err=True)
-    for line in notes:
-        click.echo(f"note: {line}", err=True)
-    return 0
+    return emit(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", out, list(notes))

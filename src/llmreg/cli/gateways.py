@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from llmreg.cli._runtime import open_registry
+from llmreg.cli._runtime import emit, open_registry
 from llmreg.exits import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -30,20 +30,7 @@ def export_gateway(system: str, registry: Path, out: Path | None) -> int:
     except InteropError as exc:
         click.echo(f"llmreg: cannot export to {system}: {exc}; nothing written", err=True)
         return EXIT_USAGE
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            from llmreg.site import write_file
-
-            write_file(out, text)
-        except OSError as exc:
-            click.echo(f"llmreg: cannot write {out}: {exc.strerror or exc}", err=True)
-            return EXIT_USAGE
-        click.echo(f"wrote {out}", err=True)
-    for line in notes:
-        click.echo(f"note: {line}", err=True)
-    return 0
+    return emit(text, out, notes)
 
 
 def _read_payload(file: Path) -> Any:
