@@ -1,15 +1,18 @@
 """A content-hash cache of the per-file stage of ``llmreg check``.
 
 An entry holds what the per-file stage produced for one file's bytes: its findings with their
-positions, the kind, the id of a Model document, the schema-valid data the registry rules read
-and the suppression comments. A file that holds a secret is never stored (``_payload``). The
-key is a hash of the bytes together with everything else the stage depends on (llmreg's version
-and code, the packaged schemas, the limits, the settings' fingerprint), so an entry is never
-reused for a different question.
+positions, the kind, the id of a Model document, the suppression comments, and the facts the
+registry rules read (``llmreg.rules.registry_facts``) with the positions of the pointers they
+report on; never the whole document. A file that holds a secret is never stored
+(``_payload``). The key is a hash of the bytes together with everything else the stage depends
+on (llmreg's version and code, the packaged schemas, the limits, the settings' fingerprint), so
+an entry is never reused for a different question.
 
-Entries are written to a temporary file and renamed into place, so two checks running at once
-never see half an entry. Each entry carries a SHA-256 of its payload and is decoded strictly: an
-entry that is truncated, corrupt or of another shape is ignored and recomputed, never trusted.
+The files of a registry are kept in one packed index per registry (:class:`RegistryIndex`),
+written once per run; a file checked outside any registry gets an entry file of its own. Both
+are written to a temporary file and renamed into place, so two checks running at once never see
+half of one. Each carries a SHA-256 of its payload and is decoded strictly: one that is
+truncated, corrupt or of another shape is ignored and recomputed, never trusted.
 """
 
 from __future__ import annotations
@@ -22,15 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmreg.diagnostics import Diagnostic
-from llmreg.results import Staged
-from llmreg.rules import catalogue
+from llmreg.results import Positions, Staged
+from llmreg.rules import catalogue, fact_pointers
 
 if TYPE_CHECKING:
     from llmreg.settings import CheckOptions
     from llmreg.suppress import Comments
 
 # Bumped whenever the layout of an entry changes; it is part of every key and of the folder.
-FORMAT = 2
+FORMAT = 3
 _MAGIC = b"llmreg-cache-%d " % FORMAT
 ENV_VAR = "LLMREG_CACHE_DIR"
 
@@ -111,15 +114,11 @@ class Cache:
             self.hits += 1
         return staged
 
-    def put(self, key: str, staged: Staged) -> bytes | None:
-        """Store an entry; a cache that cannot be written only makes the next check slower.
-
-        Returns the entry's JSON (None when it has none), for ``RegistryIndex.record``."""
+    def put(self, key: str, staged: Staged) -> None:
+        """Store an entry; a cache that cannot be written only makes the next check slower."""
         blob = encode(staged)
-        if blob is None:
-            return None
-        _write_atomic(self._path(key), blob)
-        return blob[len(_MAGIC) + 65 :]
+        if blob is not None:
+            _write_atomic(self._path(key), blob)
 
     def index(self, registry_root: str) -> RegistryIndex:
         """The packed index of the registry at ``registry_root`` (an absolute path)."""
@@ -129,28 +128,42 @@ class Cache:
         return RegistryIndex(path, _read_index(path))
 
 
-def _payload(staged: Staged) -> dict[str, Any] | None:
+def _payload(staged: Staged) -> list[Any] | None:
     """The JSON-ready form of ``staged``, or None when it must not be stored.
 
     A file that holds a secret (an ``inline-secret`` finding, even one a comment suppresses) is
     never stored: the cache would keep the secret, and storing the data with the secret replaced
     would change what the registry rules see on the next run. Such a file is staged on every run,
     which keeps cached and uncached output the same. Messages and pointers are redacted already
-    (``llmreg.results.finding``)."""
+    (``llmreg.results.finding``). The whole document is never stored, only its facts.
+
+    A list, ``[kind, model_id, findings, comments, facts, positions]``; the positions are
+    the (line, column) of each of ``fact_pointers(facts)`` in that order, flattened."""
     if any(f.rule == "inline-secret" for f in staged.findings):
         return None
-    return {
-        "findings": [
-            [f.rule, f.message, f.path, f.line, f.column, f.at_key] for f in staged.findings
-        ],
-        "kind": staged.kind,
-        "data": staged.data,
-        "model_id": staged.model_id,
-        "comments": [
+    return [
+        staged.kind,
+        staged.model_id,
+        [[f.rule, f.message, f.path, f.line, f.column, f.at_key] for f in staged.findings],
+        [
             [line, list(ids), [list(p) for p in problems]]
             for line, (ids, problems) in sorted(staged.comments.items())
         ],
-    }
+        staged.facts,
+        _flat_positions(staged),
+    ]
+
+
+def _flat_positions(staged: Staged) -> list[int] | None:
+    if staged.positions is None or staged.facts is None:
+        return None
+    flat: list[int] = []
+    for pointer in fact_pointers(staged.facts):
+        where = staged.positions.get(pointer)
+        if where is None:
+            return None
+        flat.extend(where)
+    return flat
 
 
 def _dumps(value: object) -> bytes:
@@ -194,20 +207,14 @@ def decode(blob: bytes) -> Staged | None:
 
 def _staged(entry: object) -> Staged | None:
     """The Staged that a decoded entry describes, when it has exactly the expected shape."""
-    if not isinstance(entry, dict) or set(entry) != {
-        "findings",
-        "kind",
-        "data",
-        "model_id",
-        "comments",
-    }:
+    if not isinstance(entry, list) or len(entry) != 6:
         return None
-    kind, data, model_id, rows = entry["kind"], entry["data"], entry["model_id"], entry["findings"]
-    if kind not in (None, "Provider", "Model") or (kind is None and data is not None):
+    kind, model_id, rows, comment_rows, facts, flat = entry
+    if kind not in (None, "Provider", "Model") or (kind is None and facts is not None):
         return None
-    if not (data is None or isinstance(data, dict)) or not isinstance(rows, list):
+    if not (model_id is None or isinstance(model_id, str)) or not isinstance(rows, list):
         return None
-    if not (model_id is None or isinstance(model_id, str)):
+    if facts is not None and not _valid_facts(kind, facts):
         return None
     findings = []
     rules = catalogue() if rows else {}
@@ -225,10 +232,60 @@ def _staged(entry: object) -> Staged | None:
         findings.append(
             Diagnostic("", line, column, rule, message, pointer, rules[rule].severity, at_key)
         )
-    comments = _comments(entry["comments"])
+    comments = _comments(comment_rows) if comment_rows else {}
     if comments is None:
         return None
-    return Staged(findings=findings, kind=kind, data=data, model_id=model_id, comments=comments)
+    positions = None
+    if flat is not None:
+        positions = _positions(facts, flat)
+        if positions is None:
+            return None
+    return Staged(
+        findings=findings,
+        kind=kind,
+        model_id=model_id,
+        comments=comments,
+        facts=facts,
+        positions=positions,
+    )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _valid_facts(kind: str, facts: object) -> bool:
+    """Facts of the shape the registry rules read (what the schema guaranteed when stored)."""
+    if not (
+        isinstance(facts, dict)
+        and facts.get("kind") == kind
+        and isinstance(facts.get("workspace"), str)
+        and isinstance(facts.get("name"), str)
+    ):
+        return False
+    if kind == "Provider":
+        served = facts.get("served_models", [])
+        return isinstance(facts.get("provider_type"), str) and (
+            isinstance(served, list)
+            and all(
+                isinstance(e, dict)
+                and isinstance(e.get("model_entity_id"), str)
+                and isinstance(e.get("served_model_name"), str)
+                for e in served
+            )
+        )
+    base = facts.get("base_model_id")
+    preferred = facts.get("preferred_providers")
+    return (base is None or isinstance(base, str)) and (preferred is None or _strings(preferred))
+
+
+def _positions(facts: object, flat: object) -> Positions | None:
+    if not isinstance(facts, dict) or not isinstance(flat, list):
+        return None
+    pointers = fact_pointers(facts)
+    if len(flat) != 2 * len(pointers) or not all(type(v) is int and v >= 1 for v in flat):
+        return None
+    return {pointer: (flat[2 * i], flat[2 * i + 1]) for i, pointer in enumerate(pointers)}
 
 
 def _comments(rows: object) -> Comments | None:
@@ -268,17 +325,21 @@ def signature(stat: os.stat_result) -> Signature:
 
 
 class RegistryIndex:
-    """One file per registry folder: each definition file's signature, content key and result.
+    """The cache of one registry folder, in one file: each definition file's signature, content
+    key and result (findings, facts and positions, never the whole document).
 
-    A warm check then reads this one file and stats the definition files instead of reading,
-    hashing and decoding one entry per file. A signature is trusted alone only when the file
-    had settled (``SETTLE_NS``) at the time it was recorded; otherwise the file is hashed and
-    its key compared. An index that is missing, truncated or tampered with counts as empty.
+    A warm check reads this one file and stats the definition files instead of reading and
+    hashing them; a cold check writes it once instead of one entry file per definition. A
+    signature is trusted alone only when the file had settled (``SETTLE_NS``) at the time it
+    was recorded; otherwise the file is hashed and its key compared. An index that is missing,
+    truncated, tampered with or of another format counts as empty.
 
     The layout is one line per file, ``name TAB size TAB mtime TAB ctime TAB inode TAB key TAB
     settled TAB entry-JSON``, under a checksum of the whole: a line is split only when its file
     is looked up, and a run that changed one file writes the other lines back untouched instead
-    of encoding every entry again.
+    of encoding every entry again. The entry a changed file had before is kept for one more run
+    under the name NUL + key, so that an edit undone (a stash popped, a checkout back) is served
+    without staging the file again.
     """
 
     def __init__(self, path: str, lines: dict[str, bytes]) -> None:
@@ -311,33 +372,24 @@ class RegistryIndex:
 
     def by_key(self, name: str, key: str) -> Staged | None:
         """The result recorded for ``name`` when its content key is ``key`` (the file changed
-        its signature but not its bytes, e.g. after a checkout)."""
-        fields = self._fields(name)
-        if fields is None or fields[5] != key.encode():
-            return None
-        return _entry(fields[7])
+        its signature but not its bytes, e.g. after a checkout), or the entry of those bytes
+        that a recent edit of the file replaced."""
+        for fields in (self._fields(name), self._fields("\0" + key)):
+            if fields is not None and fields[5] == key.encode():
+                return _entry(fields[7])
+        return None
 
-    def record(
-        self,
-        name: str,
-        sig: Signature,
-        key: str,
-        staged: Staged,
-        seen_ns: int,
-        payload: bytes | None = None,
-    ) -> None:
-        """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read;
-        ``payload`` is the entry's JSON when ``Cache.put`` already encoded it."""
-        if "\t" in name or "\n" in name:
+    def record(self, name: str, sig: Signature, key: str, staged: Staged, seen_ns: int) -> None:
+        """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read."""
+        if "\t" in name or "\n" in name or "\0" in name:
             return  # such a name cannot be a field; its file is read on every run instead
-        if payload is None:
-            entry = _payload(staged)
-            if entry is None:
-                return
-            try:
-                payload = _dumps(entry)
-            except (TypeError, ValueError):
-                return
+        entry = _payload(staged)
+        if entry is None:
+            return
+        try:
+            payload = _dumps(entry)
+        except (TypeError, ValueError):
+            return
         settled = sig[1] <= seen_ns - SETTLE_NS and sig[2] <= seen_ns - SETTLE_NS
         head = "\t".join((name, *map(str, sig), key, "1" if settled else "0"))
         try:
@@ -345,10 +397,17 @@ class RegistryIndex:
         except UnicodeEncodeError:
             return  # a name that is not UTF-8 on disk: read on every run instead
         self._changed = True
+        old = self._fields(name)
+        if old is not None and old[5] != key.encode():
+            retired = old[5].decode("ascii", "replace")
+            self._new["\0" + retired] = b"\t".join([b"\0" + old[5], *old[1:]])
 
     def save(self) -> None:
-        """Write the index when it differs from what was read; atomically, never half."""
-        if not self._changed and self._new.keys() == self._old.keys():
+        """Write the index when it differs from what was read; atomically, never half. The
+        entries kept for undone edits stay until a run changes something."""
+        if not self._changed and self._new.keys() == {
+            name for name in self._old if not name.startswith("\0")
+        }:
             return
         body = b"\n".join(self._new[name] for name in sorted(self._new))
         digest = hashlib.sha256(body).hexdigest().encode()

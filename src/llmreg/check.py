@@ -60,29 +60,23 @@ def check_file(
 
 
 def apply_cross_file(results: Sequence[FileResult], enabled: frozenset[str] = frozenset()) -> None:
-    """The registry stage: run the registry rules over the results and attach their findings.
+    """The registry stage: run the registry rules over the results' facts and attach their
+    findings (placed by the positions the stage recorded with the facts).
 
     An opt-in rule runs only when ``enabled`` (the settings' ``enable``) names it. This stage
     is never cached, so enabling a rule needs no cache key."""
-    facts = []
+    files = []
     defined_models: set[str] = set()
     for index, result in enumerate(results):
         if result.model_id is not None:
             defined_models.add(result.model_id)
-        data = result.data
-        if data is None or result.kind is None:
+        facts = result.facts
+        if facts is None or result.kind is None:
             continue
-        facts.append(
-            Facts(
-                index=index,
-                rel=result.rel,
-                kind=result.kind,
-                workspace=data["workspace"],
-                name=data["name"],
-                data=data,
-            )
+        files.append(
+            Facts(index, result.rel, result.kind, facts["workspace"], facts["name"], facts)
         )
-    context = RegistryContext(files=facts, defined_models=frozenset(defined_models))
+    context = RegistryContext(files=files, defined_models=frozenset(defined_models))
     for rule in registry_rules():
         if rule.check is None or (rule.opt_in and rule.id not in enabled):
             continue
@@ -118,10 +112,14 @@ def check_registry(
     progress: Progress | None = None,
     settings: Settings | None = None,
     enabled: frozenset[str] | None = None,
+    keep_data: bool = True,
 ) -> list[FileResult]:
     """Check every file of a registry, with the registry rules; with ``settings``, finished
     (suppressions and settings applied, and ``options`` and ``enabled`` taken from them when
-    not given)."""
+    not given). ``keep_data`` keeps each valid file's whole data in its result (``load()``
+    builds the registry from it); without it the results hold only the facts the registry
+    rules read, so memory does not grow with the documents, and the cache answers unchanged
+    files (it keeps no whole document)."""
     if settings is not None and options is None:
         options = settings.options
     if enabled is None:
@@ -139,9 +137,8 @@ def check_registry(
         below = os.sep.join(parts)
         name = "/".join(parts)
         names.append(name)
-        results.append(
-            FileResult(path=Path(base + below), display=prefix + below, rel=PurePosixPath(name))
-        )
+        # strings, not pathlib objects: a large registry spent more in pathlib than in its cache
+        results.append(FileResult(base + below, prefix + below, name))
     index = cache.index(os.fspath(root.resolve())) if cache is not None else None
     stage_files(
         results,
@@ -152,6 +149,7 @@ def check_registry(
         progress=progress,
         index=index,
         index_names=names,
+        keep_data=keep_data,
     )
     if index is not None:
         index.save()
@@ -230,8 +228,9 @@ def run_check(
             jobs=jobs,
             progress=progress,
             enabled=settings.enable,
+            keep_data=False,
         ):
-            text = os.fspath(result.path)
+            text = result.location
             if whole or text in exact or text.startswith(folders):
                 checked += 1
                 finish([result], settings)
@@ -241,7 +240,7 @@ def run_check(
             FileResult(path=path, display=display_path(path), rel=None)
             for path in dict.fromkeys(standalone)
         ]
-        stage_files(results, limits, options=options, cache=cache, jobs=jobs)
+        stage_files(results, limits, options=options, cache=cache, jobs=jobs, keep_data=False)
         for result in results:
             apply_cross_file([result], settings.enable)
             finish([result], settings)

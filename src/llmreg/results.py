@@ -8,6 +8,7 @@ reaches a reporter, a cache entry or an exception.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -44,37 +45,81 @@ def finding(
     )
 
 
+# Where the pointers a registry rule may report on start: pointer -> (line, column)
+Positions = dict[str, tuple[int, int]]
+
+
 @dataclass
 class Staged:
     """What the per-file stage produced for one file's bytes (picklable and cacheable).
 
-    ``findings`` are placed in the file but carry no file name (``file`` is empty)."""
+    ``findings`` are placed in the file but carry no file name (``file`` is empty). ``data``
+    is never cached: the cache keeps ``facts`` (what the registry rules read) instead."""
 
     findings: list[Diagnostic]
     kind: str | None = None  # set when the document names a known kind
     data: dict[str, Any] | None = None  # set only when the document passed the schema
     model_id: str | None = None  # workspace/name of a Model document, valid or not
     comments: Comments = field(default_factory=dict)  # suppression comments by line
+    facts: dict[str, Any] | None = None  # llmreg.rules.registry_facts, set with data
+    positions: Positions | None = None  # of llmreg.rules.fact_pointers, when known
 
 
-@dataclass
 class FileResult:
-    """One file of a run: where it is, and what the stages found."""
+    """One file of a run: where it is, and what the stages found.
 
-    path: Path
-    display: str
-    rel: PurePosixPath | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    document: Document | None = None
-    kind: str | None = None
-    data: dict[str, Any] | None = None  # set only when the document passed the schema
-    model_id: str | None = None  # workspace/name of a Model document, even an invalid one
-    comments: Comments = field(default_factory=dict)
-    _reread: bool = field(default=False, repr=False, compare=False)
+    ``path`` may be given as a string: a check of 10,000 files builds no pathlib object per
+    file (``location`` is the string form). ``rel`` is the POSIX path inside the registry."""
+
+    __slots__ = (
+        "_path",
+        "_reread",
+        "comments",
+        "data",
+        "diagnostics",
+        "display",
+        "document",
+        "facts",
+        "kind",
+        "model_id",
+        "positions",
+        "rel",
+    )
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        display: str,
+        rel: str | PurePosixPath | None,
+        diagnostics: list[Diagnostic] | None = None,
+    ) -> None:
+        self._path = path
+        self.display = display
+        self.rel = None if rel is None else str(rel)
+        self.diagnostics: list[Diagnostic] = [] if diagnostics is None else diagnostics
+        self.document: Document | None = None
+        self.kind: str | None = None
+        self.data: dict[str, Any] | None = None  # only when the caller keeps data (load())
+        self.model_id: str | None = None  # workspace/name of a Model document, even invalid
+        self.comments: Comments = {}
+        self.facts: dict[str, Any] | None = None  # set only when the document passed the schema
+        self.positions: Positions | None = None
+        self._reread = False
+
+    @property
+    def path(self) -> Path:
+        return self._path if isinstance(self._path, Path) else Path(self._path)
+
+    @property
+    def location(self) -> str:
+        return os.fspath(self._path)
+
+    def __repr__(self) -> str:
+        return f"FileResult({self.display!r}, {len(self.diagnostics)} findings)"
 
     def _positions(self) -> Document | None:
-        """The document with positions, for a finding of the registry stage on a file whose
-        stage ran elsewhere (a worker, the cache, the fast reader): read again once."""
+        """The document with positions, for a finding on a pointer whose position the stage
+        did not record (the fast reader keeps none): read again once."""
         if self.document is None and not self._reread:
             from llmreg.layout import Unreadable, read_file
             from llmreg.source import SourceError, read_text
@@ -82,7 +127,7 @@ class FileResult:
 
             self._reread = True
             try:
-                self.document = parse(read_text(read_file(self.path)))
+                self.document = parse(read_text(read_file(self._path)))
             except (Unreadable, SourceError):
                 return None
         return self.document
@@ -90,24 +135,35 @@ class FileResult:
     def placed(
         self, rule: str, message: str, pointer: str = "", *, at_key: bool = False
     ) -> Diagnostic:
-        """A finding at ``pointer`` of this file, placed by the document's positions."""
-        document = self._positions()
-        line, column = 1, 1
-        if document is not None:
-            position = document.position(pointer, at_key=at_key)
-            line, column = position.line, position.column
+        """A finding at ``pointer`` of this file, placed by the positions the stage recorded,
+        else by the document's."""
+        recorded = None if at_key or self.positions is None else self.positions.get(pointer)
+        if recorded is not None:
+            line, column = recorded
+        else:
+            document = self._positions()
+            line, column = 1, 1
+            if document is not None:
+                position = document.position(pointer, at_key=at_key)
+                line, column = position.line, position.column
         return finding(rule, message, pointer, line, column, at_key=at_key, file=self.display)
 
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         self.diagnostics.append(self.placed(rule, message, pointer, at_key=at_key))
 
-    def absorb(self, staged: Staged) -> FileResult:
-        """Take over what the per-file stage produced."""
-        self.diagnostics.extend(replace(d, file=self.display) for d in staged.findings)
+    def absorb(self, staged: Staged, *, keep_data: bool = True) -> FileResult:
+        """Take over what the per-file stage produced; ``keep_data`` False leaves the whole
+        document out (a check needs only the facts, and its memory stays flat)."""
+        if staged.findings:
+            display = self.display
+            self.diagnostics.extend(replace(d, file=display) for d in staged.findings)
         self.kind = staged.kind
-        self.data = staged.data
+        if keep_data:
+            self.data = staged.data
         self.model_id = staged.model_id
         self.comments = staged.comments
+        self.facts = staged.facts
+        self.positions = staged.positions
         return self
 
 

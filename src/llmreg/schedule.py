@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmreg.cache import Cache, RegistryIndex, Signature, signature
@@ -33,7 +32,9 @@ Progress = Callable[[int, int], None]
 Todo = tuple[int, bytes, "str | None"]  # (position, bytes, cache key)
 
 
-def read(path: Path, result: FileResult, limits: Limits | None = None) -> bytes | None:
+def read(
+    path: str | os.PathLike[str], result: FileResult, limits: Limits | None = None
+) -> bytes | None:
     """The file's bytes (at most the size limit plus one), or None with a read-error recorded."""
     max_bytes = MAX_FILE_BYTES if limits is None else limits.max_bytes
     try:
@@ -56,27 +57,35 @@ def read(path: Path, result: FileResult, limits: Limits | None = None) -> bytes 
 
 
 def default_jobs() -> int:
-    """Worker processes for a large check: the CPUs this process may use, at most 8."""
+    """Worker processes for a large check: the CPUs this process may use that are not busy
+    already, at most 8. ``os.cpu_count()`` counts CPUs that other processes keep busy: on two
+    cores with one of them taken, two workers ran 1.2x slower than one (docs/performance.md)."""
     try:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         available = os.cpu_count() or 1
-    return max(1, min(available, MAX_DEFAULT_JOBS))
+    try:
+        busy = os.getloadavg()[0]  # runnable processes, averaged over the last minute
+    except (AttributeError, OSError):
+        busy = 0.0
+    idle = int(available - busy + 0.5)
+    return max(1, min(available, idle, MAX_DEFAULT_JOBS))
 
 
 def _stage_chunk(
     chunk: list[Todo],
     limits: Limits | None,
     options: CheckOptions | None,
-    cache: Cache | None,
-) -> list[tuple[int, Staged, bytes | None]]:
-    """Worker: the stage for each (index, bytes, cache key); stores each result in the cache
-    and returns it with its encoded entry, which the registry index reuses."""
+    keep_data: bool,
+) -> list[tuple[int, Staged]]:
+    """Worker: the stage for each (index, bytes, cache key). The parent stores the results:
+    a worker writes nothing, so a registry's cache is written once, by one process."""
     done = []
-    for index, raw, key in chunk:
+    for index, raw, _key in chunk:
         staged, _document = stage_bytes(raw, limits, options)
-        payload = cache.put(key, staged) if cache is not None and key is not None else None
-        done.append((index, staged, payload))
+        if not keep_data:
+            staged.data = None  # not sent back: the parent would drop it
+        done.append((index, staged))
     return done
 
 
@@ -95,9 +104,9 @@ def _stage_parallel(
     jobs: int,
     limits: Limits | None,
     options: CheckOptions | None,
-    cache: Cache | None,
+    keep_data: bool,
     tick: Callable[[int], None],
-) -> dict[int, tuple[Staged, bytes | None]]:
+) -> dict[int, Staged]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # imported before the fork, so that each worker inherits the stage's modules instead of
@@ -108,12 +117,12 @@ def _stage_parallel(
     # several chunks per worker keep both busy to the end; few enough to keep pickling cheap
     size = max(16, -(-len(todo) // (jobs * 8)))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    out: dict[int, tuple[Staged, bytes | None]] = {}
+    out: dict[int, Staged] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        futures = [pool.submit(_stage_chunk, chunk, limits, options, cache) for chunk in chunks]
+        futures = [pool.submit(_stage_chunk, chunk, limits, options, keep_data) for chunk in chunks]
         for future in as_completed(futures):
             done = future.result()
-            out.update((index, (staged, payload)) for index, staged, payload in done)
+            out.update(done)
             tick(len(done))
     return out
 
@@ -129,6 +138,7 @@ class _Run:
         index: RegistryIndex | None,
         index_names: Sequence[str],
         progress: Progress | None,
+        keep_data: bool,
     ) -> None:
         import time
 
@@ -137,6 +147,7 @@ class _Run:
         self.index = index if cache is not None and len(index_names) == len(results) else None
         self.names = index_names
         self.progress = progress
+        self.keep_data = keep_data
         self.finished = 0
         # taken before any file is read: a file counts as settled only if it was older than this
         self.seen_ns = time.time_ns()
@@ -152,7 +163,7 @@ class _Run:
         if self.index is None:
             return None
         try:
-            sig = signature(os.stat(self.results[position].path))
+            sig = signature(os.stat(self.results[position].location))
         except OSError:
             return None  # reading it reports why
         staged = self.index.trusted(self.names[position], sig)
@@ -163,26 +174,30 @@ class _Run:
     def _from_cache(self, position: int, key: str) -> Staged | None:
         if self.cache is None:
             return None
-        staged = self.index.by_key(self.names[position], key) if self.index else None
+        if self.index is None:
+            return self.cache.get(key)  # a file outside a registry; counts hits and misses
+        staged = self.index.by_key(self.names[position], key)
         if staged is None:
-            return self.cache.get(key)  # counts its own hits and misses
-        self.cache.hits += 1
+            self.cache.misses += 1
+        else:
+            self.cache.hits += 1
         return staged
 
     def lookup(self, position: int, limits: Limits | None) -> Todo | None:
         """Serve ``position`` from the cache, or read it and say it must be computed."""
         result = self.results[position]
-        staged = self._from_index(position)
+        # load() needs every document whole, which the cache does not keep
+        staged = None if self.keep_data else self._from_index(position)
         if staged is not None and self.cache is not None:
             self.cache.hits += 1
-            self.settle(position, None, staged, record=False)
+            self.settle(position, None, staged)
             return None
-        raw = read(result.path, result, limits)
+        raw = read(result.location, result, limits)
         if raw is None:
             self.tick()
             return None
         key = self.cache.key(raw) if self.cache is not None else None
-        staged = self._from_cache(position, key) if key is not None else None
+        staged = None if key is None or self.keep_data else self._from_cache(position, key)
         if staged is not None:
             self.settle(position, key, staged)
             return None
@@ -193,15 +208,19 @@ class _Run:
         position: int,
         key: str | None,
         staged: Staged,
-        payload: bytes | None = None,
         *,
-        record: bool = True,
+        computed: bool = False,
         tick: bool = True,
     ) -> None:
-        sig = self.signatures.get(position)
-        if record and self.index is not None and sig is not None and key is not None:
-            self.index.record(self.names[position], sig, key, staged, self.seen_ns, payload)
-        self.results[position].absorb(staged)
+        """Record ``staged`` in its result, and in the cache when it was computed now or the
+        index holds the file under another signature."""
+        if key is not None and self.cache is not None:
+            sig = self.signatures.get(position)
+            if self.index is not None and sig is not None:
+                self.index.record(self.names[position], sig, key, staged, self.seen_ns)
+            elif self.index is None and computed:
+                self.cache.put(key, staged)
+        self.results[position].absorb(staged, keep_data=self.keep_data)
         if tick:
             self.tick()
 
@@ -224,26 +243,30 @@ def stage_files(
     progress: Progress | None = None,
     index: RegistryIndex | None = None,
     index_names: Sequence[str] = (),
+    keep_data: bool = True,
 ) -> None:
     """Run the per-file stage for every result, from the cache where it holds the answer.
 
     ``jobs`` None picks the number of worker processes from the machine and from how many
     files must really be computed; the outcome is the same whatever ``jobs`` is. With an
     ``index`` (of the registry, ``index_names`` naming each result in it), a file whose
-    signature the index trusts is not read at all, and every result is recorded in it.
+    signature the index trusts is not read at all, and every result is recorded in it (and in
+    no per-file entry). ``keep_data`` keeps each valid document's data in its result, for
+    load(); the cache does not hold it, so such a run stages every file (and still fills the
+    cache). Without it, a result holds only the facts the registry rules read.
     """
-    run = _Run(results, cache, index, index_names, progress)
+    run = _Run(results, cache, index, index_names, progress, keep_data)
     todo = [t for t in (run.lookup(p, limits) for p in range(len(results))) if t is not None]
     workers = _workers(jobs, len(todo))
     if workers > 1:
         keys = {position: key for position, _raw, key in todo}
-        done = _stage_parallel(todo, workers, limits, options, cache, run.tick)
-        for position, (staged, payload) in sorted(done.items()):
-            run.settle(position, keys[position], staged, payload, tick=False)
+        done = _stage_parallel(todo, workers, limits, options, keep_data, run.tick)
+        for position, staged in sorted(done.items()):
+            run.settle(position, keys[position], staged, computed=True, tick=False)
         return
     for position, raw, key in todo:
-        # in this process the reference document is kept, to place registry findings later
         staged, document = stage_bytes(raw, limits, options)
-        payload = cache.put(key, staged) if cache is not None and key is not None else None
-        results[position].document = document
-        run.settle(position, key, staged, payload)
+        if keep_data:
+            # load() may place what pydantic refuses at any pointer: keep what the stage read
+            results[position].document = document
+        run.settle(position, key, staged, computed=True)

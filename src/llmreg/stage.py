@@ -14,7 +14,7 @@ from llmreg import suppress
 from llmreg.diagnostics import Diagnostic
 from llmreg.layout import KIND_SCHEMAS
 from llmreg.results import Staged, finding
-from llmreg.rules import FileContext, file_rules
+from llmreg.rules import FileContext, fact_pointers, file_rules, registry_facts
 from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
 
 if TYPE_CHECKING:
@@ -145,8 +145,23 @@ def _stage_document(
     valid = not schema_problems
     if valid:
         staged.data = data
+        _record_facts(staged, str(kind), data, document if positions else None)
     _run_rules(out, str(kind), data, options, valid=valid)
     return out, staged
+
+
+def _record_facts(
+    staged: Staged, kind: str, data: dict[str, Any], document: Document | None
+) -> None:
+    """The facts the registry rules read, and where each pointer they may report on starts
+    when the reference reader gave positions (the fast reader has none: see FileResult.placed)."""
+    staged.facts = registry_facts(kind, data)
+    if document is not None:
+        staged.positions = {
+            pointer: (where.line, where.column)
+            for pointer in fact_pointers(staged.facts)
+            for where in (document.position(pointer),)
+        }
 
 
 def _run_rules(out: _Findings, kind: str, data: Any, options: CheckOptions, *, valid: bool) -> None:

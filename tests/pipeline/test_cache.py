@@ -164,44 +164,57 @@ def test_different_settings_or_code_never_share_entries(tmp_path: Path) -> None:
 def test_a_corrupt_entry_is_ignored_and_recomputed(
     tmp_path: Path, parses: list[int], damage: object
 ) -> None:
+    # files checked outside any registry keep one entry file each (a registry's files are
+    # kept in its packed index: tests/pipeline/test_cache_index.py)
     root = _registry(tmp_path, 12)
+    loose = sorted(root.rglob("*.yaml"))
+    elsewhere = tmp_path / "no-registry"
     store = Cache.for_run(tmp_path / "cache")
-    first = run_check([], root, cache=store, jobs=1)
+    first = run_check(loose, elsewhere, cache=store, jobs=1)
     entries = _entries(tmp_path / "cache")
     assert len(entries) == 11  # the file with a secret is not stored
+    assert not _indexes(tmp_path / "cache")
     assert callable(damage)
     for entry in entries[:5]:
         entry.write_bytes(damage(entry.read_bytes()))
-    # without the packed index, the per-file entries are what serves unchanged files
-    for index in _indexes(tmp_path / "cache"):
-        index.unlink()
     parses.clear()
-    second = run_check([], root, cache=store, jobs=1)
+    second = run_check(loose, elsewhere, cache=store, jobs=1)
     assert _shown(second) == _shown(first)
     # the five damaged files and the file with a secret, each read again (twice if it has a
-    # finding, +1 for the file with the cross-file finding when its entry was intact)
+    # finding)
     assert parses.count("fast") == 6
-    assert len(parses) <= 6 + 6 + 1
+    assert len(parses) <= 6 + 6
     assert all(decode(e.read_bytes()) is not None for e in _entries(tmp_path / "cache"))
 
 
 def test_an_intact_entry_of_the_wrong_shape_is_not_trusted() -> None:
-    good = encode(Staged([finding("schema", "m", "/a", 1, 1)], "Model", {"a": 1}, "w/n"))
-    assert good is not None and decode(good) is not None
+    facts = {"kind": "Model", "workspace": "w", "name": "n"}
+    positions = {"": (1, 1), "/kind": (1, 7), "/workspace": (2, 12), "/name": (3, 7)}
+    staged = Staged(
+        [finding("schema", "m", "/a", 1, 1)], "Model", None, "w/n", {}, facts, positions
+    )
+    good = encode(staged)
+    assert good is not None and decode(good) == staged
     header, _payload = good.split(b"\n", 1)
     import hashlib
 
     for bad in (
-        b'{"findings":[["schema","m","/a",0,1,false]],"kind":"Model","data":{},"model_id":null,'
-        b'"comments":[]}',
-        b'{"findings":[["no-such-rule","m","/a",1,1,false]],"kind":"Model","data":{},'
-        b'"model_id":null,"comments":[]}',
-        b'{"findings":[],"kind":"Robot","data":{},"model_id":null,"comments":[]}',
-        b'{"findings":[],"kind":null,"data":{"a":1},"model_id":null,"comments":[]}',
-        b'{"findings":[],"kind":"Model","data":[],"model_id":null,"comments":[]}',
-        b'{"findings":[],"kind":"Model","data":{},"model_id":null,"comments":[[1,[3],[]]]}',
-        b'{"findings":[],"kind":"Model","data":{},"model_id":null}',
+        b'["Model",null,[["schema","m","/a",0,1,false]],[],null,null]',
+        b'["Model",null,[["no-such-rule","m","/a",1,1,false]],[],null,null]',
+        b'["Robot",null,[],[],null,null]',
+        b'[null,null,[],[],{"kind":"Model","workspace":"w","name":"n"},null]',
+        b'["Model",null,[],[],{"kind":"Provider","workspace":"w","name":"n"},null]',
+        b'["Model",null,[],[],{"kind":"Model","workspace":1,"name":"n"},null]',
+        b'["Model",null,[],[],{"kind":"Model","workspace":"w","name":"n",'
+        b'"preferred_providers":[1]},null]',
+        b'["Provider",null,[],[],{"kind":"Provider","workspace":"w","name":"n",'
+        b'"provider_type":"openai","served_models":[{"model_entity_id":"w/m"}]},null]',
+        b'["Model",null,[],[],{"kind":"Model","workspace":"w","name":"n"},[1,1,2,1]]',
+        b'["Model",null,[],[],null,[1,1]]',
+        b'["Model",null,[],[[1,[3],[]]],null,null]',
+        b'["Model",null,[],[],null]',
         b"[]",
+        b"{}",
     ):
         forged = header[:-64] + hashlib.sha256(bad).hexdigest().encode() + b"\n" + bad
         assert decode(forged) is None, bad
@@ -234,16 +247,17 @@ def test_concurrent_checks_share_a_cache_safely(tmp_path: Path) -> None:
     with context.Pool(3) as pool:
         outcomes = pool.map(_hammer, [(str(root), str(directory), 3)] * 3)
     assert all(outcome == expected for outcome in outcomes)
-    entries = _entries(directory)
-    assert len(entries) == 39  # the file with a secret is not stored
-    assert all(decode(e.read_bytes()) is not None for e in entries)
+    # one index, whole, holding every file but the one with a secret; no entry files
+    (index,) = _indexes(directory)
+    assert len(cache_module._read_index(str(index))) == 39
+    assert _entries(directory) == []
     assert not [p for p in directory.rglob(".tmp-*")]
 
 
 def test_a_reader_never_trusts_a_half_written_entry(tmp_path: Path) -> None:
     store = Cache(tmp_path, "salt")
-    big = Staged([], "Model", {"text": "x" * 200_000}, "w/n")
-    other = Staged([], "Model", {"text": "y" * 300_000}, "w/n")
+    big = Staged([finding("schema", "x" * 200_000)], "Model", None, "w/n")
+    other = Staged([finding("schema", "y" * 300_000)], "Model", None, "w/n")
     key = store.key(b"same")
     store.put(key, big)  # an entry exists before the race starts
     stop = threading.Event()
@@ -261,12 +275,12 @@ def test_a_reader_never_trusts_a_half_written_entry(tmp_path: Path) -> None:
         for _ in range(300):
             got = store.get(key)
             if got is not None:
-                seen.append(got.data)
+                seen.append(got.findings)
     finally:
         stop.set()
         for thread in writers:
             thread.join()
-    assert seen and all(data in (big.data, other.data) for data in seen)
+    assert seen and all(found in (big.findings, other.findings) for found in seen)
 
 
 def test_an_unwritable_cache_only_costs_time(tmp_path: Path) -> None:
@@ -289,7 +303,9 @@ def test_output_is_the_same_whatever_the_number_of_jobs(tmp_path: Path) -> None:
     # workers fill the cache too, and a later serial run agrees with it
     store = Cache.for_run(tmp_path / "cache")
     assert _shown(run_check([], root, cache=store, jobs=2)) == _shown(serial)
-    assert len(_entries(tmp_path / "cache")) == 60  # the file with a secret is not stored
+    (index,) = _indexes(tmp_path / "cache")  # written once, by the parent; no entry files
+    assert _entries(tmp_path / "cache") == []
+    assert len(cache_module._read_index(str(index))) == 60  # the file with a secret is not stored
     assert _shown(run_check([], root, cache=store, jobs=1)) == _shown(serial)
     assert store.hits == 60
 
@@ -335,12 +351,12 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def test_cli_cache_options(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_registry(in_tmp / "providers.d", 12)
     assert main(["check", "--cache-dir", "c1", "--jobs", "2"]) == 0
-    assert len(_entries(in_tmp / "c1")) == 12
+    assert len(_indexes(in_tmp / "c1")) == 1
     assert main(["check", "--cache-dir", "c2", "--no-cache"]) == 0
     assert not (in_tmp / "c2").exists()
     monkeypatch.setenv(cache_module.ENV_VAR, str(in_tmp / "c3"))
     assert main(["check"]) == 0
-    assert len(_entries(in_tmp / "c3")) == 12
+    assert len(_indexes(in_tmp / "c3")) == 1
     assert main(["check", "--jobs", "0"]) == 2
 
 

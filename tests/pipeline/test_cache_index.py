@@ -115,7 +115,7 @@ def test_an_edited_file_is_read_again_and_its_new_findings_reported(
 
 def test_a_recent_signature_is_not_trusted_alone(tmp_path: Path) -> None:
     index = RegistryIndex(str(tmp_path / "index"), {})
-    staged = Staged([finding("schema", "m", "/a", 2, 3)], "Model", {"a": 1}, "w/n")
+    staged = Staged([finding("schema", "m", "/a", 2, 3)], "Model", None, "w/n")
     now = time.time_ns()
     recent = (10, now - 1_000, now - 1_000, 7)
     old = (10, now - 60 * 10**9, now - 60 * 10**9, 8)

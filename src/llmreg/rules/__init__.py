@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from llmreg.diagnostics import Severity
@@ -60,10 +59,15 @@ class FileContext:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the registry rules need of one valid definition file."""
+    """What the registry rules read of one valid definition file.
+
+    ``data`` is not the whole document: it is :func:`registry_facts` of it, the few fields the
+    registry rules read (a warm check decodes only these, never whole documents). A registry
+    rule that needs another field adds it there; ``tests/rules/test_registry_facts.py`` runs the
+    rules over whole documents and over their facts and compares."""
 
     index: int  # position of the file in the run, to attach findings
-    rel: PurePosixPath | None  # path inside the registry; None for a file outside any registry
+    rel: str | None  # POSIX path inside the registry; None for a file outside any registry
     kind: str
     workspace: str
     name: str
@@ -72,6 +76,71 @@ class Facts:
     @property
     def id(self) -> str:
         return f"{self.workspace}/{self.name}"
+
+
+# The top-level fields of a valid document the registry rules read, by kind; a list of
+# mappings keeps only the keys named. The catalogue fields are those the opt-in
+# catalog-disagreement rule compares (llmreg.facts.FIELDS; a test keeps them equal).
+_CATALOGUE_FIELDS = (
+    "context_window",
+    "max_output_tokens",
+    "input_modalities",
+    "output_modalities",
+    "pricing",
+)
+_FACT_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "Provider": {
+        "kind": None,
+        "workspace": None,
+        "name": None,
+        "provider_type": None,
+        "served_models": ("model_entity_id", "served_model_name"),
+    },
+    "Model": {
+        "kind": None,
+        "workspace": None,
+        "name": None,
+        "base_model_id": None,
+        "preferred_providers": None,
+        **dict.fromkeys(_CATALOGUE_FIELDS),
+    },
+}
+
+
+def registry_facts(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a schema-valid document of ``kind`` that the registry rules read, in the
+    document's order (small: ids and references, never headers, prompts or descriptions)."""
+    wanted = _FACT_FIELDS[kind]
+    facts: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in wanted:
+            continue
+        keep = wanted[key]
+        if keep is not None:
+            value = [{k: item[k] for k in keep if k in item} for item in value]
+        facts[key] = value
+    return facts
+
+
+def fact_pointers(facts: dict[str, Any]) -> list[str]:
+    """Every JSON Pointer a registry rule may report on in a file with these facts: the
+    document, its identity, its references and the catalogue fields (see :func:`registry_facts`).
+    The per-file stage records where each starts, so that a registry finding on a file served
+    from the cache is placed without reading the file again."""
+    pointers = ["", "/kind", "/workspace", "/name"]
+    for index, _entry in enumerate(facts.get("served_models") or ()):
+        pointers.append(f"/served_models/{index}/model_entity_id")
+    if "base_model_id" in facts:
+        pointers.append("/base_model_id")
+    for index, _wanted in enumerate(facts.get("preferred_providers") or ()):
+        pointers.append(f"/preferred_providers/{index}")
+    for key in _CATALOGUE_FIELDS:
+        if key in facts:
+            pointers.append(f"/{key}")
+    pricing = facts.get("pricing")
+    if isinstance(pricing, dict):
+        pointers.extend(f"/pricing/{key}" for key in pricing)
+    return pointers
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Rules over the whole registry: layout, unique ids, references, cycles.
 
 Each is one function declared with :func:`llmreg.rules.registry_rule`; it receives the facts
-(kind, id, data) of the files that passed the schema, never YAML, and yields
-``(index of the file, Hit)``.
+(kind, id, and the fields :func:`llmreg.rules.registry_facts` keeps) of the files that passed
+the schema, never YAML or whole documents, and yields ``(index of the file, Hit)``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from llmreg.layout import KIND_FOLDERS, expected_path
+from llmreg.layout import KIND_FOLDERS
 from llmreg.rules import Facts, Hit, RegistryContext, registry_rule
 
 Found = Iterator[tuple[int, Hit]]
@@ -32,15 +32,16 @@ def path_mismatch(ctx: RegistryContext) -> Found:
 
 
 def _misplaced(facts: Facts) -> Hit | None:
-    if facts.rel is None:
-        return None
-    expected = expected_path(facts.kind, facts.workspace, facts.name)
+    # strings, not PurePosixPath: this runs for every file of every check, cached or not
     actual = facts.rel
-    if actual.suffix == ".yml":
-        expected = expected.with_suffix(".yml")
+    if actual is None:
+        return None
+    folder = KIND_FOLDERS[facts.kind]
+    suffix = ".yml" if actual.endswith(".yml") else ".yaml"
+    expected = f"{facts.workspace}/{folder}/{facts.name}{suffix}"
     if actual == expected:
         return None
-    parts = actual.parts
+    parts = actual.split("/")
     if len(parts) != 3:
         pointer, why = "", "it is not at <workspace>/<providers|models>/<name>.yaml"
     elif parts[0] != facts.workspace:
@@ -48,13 +49,11 @@ def _misplaced(facts: Facts) -> Hit | None:
             "/workspace",
             f"its folder is {parts[0]!r} but workspace is {facts.workspace!r}",
         )
-    elif parts[1] != KIND_FOLDERS[facts.kind]:
-        pointer, why = (
-            "/kind",
-            f"a {facts.kind} belongs in {KIND_FOLDERS[facts.kind]}/, not {parts[1]}/",
-        )
+    elif parts[1] != folder:
+        pointer, why = "/kind", f"a {facts.kind} belongs in {folder}/, not {parts[1]}/"
     else:
-        pointer, why = "/name", f"its file name is {actual.stem!r} but name is {facts.name!r}"
+        stem = parts[2].rsplit(".", 1)[0]
+        pointer, why = "/name", f"its file name is {stem!r} but name is {facts.name!r}"
     return Hit(pointer, f"{why}; expected the file at {expected}")
 
 
@@ -68,7 +67,7 @@ def _misplaced(facts: Facts) -> Hit | None:
 def duplicate_ids(ctx: RegistryContext) -> Found:
     first: dict[tuple[str, str], Facts] = {}
     in_registry = [f for f in ctx.files if f.rel is not None]
-    for facts in sorted(in_registry, key=lambda f: (str(f.rel), f.index)):
+    for facts in sorted(in_registry, key=lambda f: (f.rel or "", f.index)):
         key = (facts.kind, facts.id.casefold())
         earlier = first.get(key)
         if earlier is None:
