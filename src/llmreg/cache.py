@@ -21,11 +21,12 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmreg.diagnostics import Diagnostic
-from llmreg.results import Positions, Staged
+from llmreg.results import FileResult, Positions, Staged
 from llmreg.rules import catalogue, fact_pointers
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class Cache:
         return RegistryIndex(path, _read_index(path))
 
 
-def _payload(staged: Staged) -> list[Any] | None:
+def _payload(staged: Staged) -> list[list[Any]] | None:
     """The JSON-ready form of ``staged``, or None when it must not be stored.
 
     A file that holds a secret (an ``inline-secret`` finding, even one a comment suppresses) is
@@ -137,21 +138,28 @@ def _payload(staged: Staged) -> list[Any] | None:
     which keeps cached and uncached output the same. Messages and pointers are redacted already
     (``llmreg.results.finding``). The whole document is never stored, only its facts.
 
-    A list, ``[kind, model_id, findings, comments, facts, positions]``; the positions are
-    the (line, column) of each of ``fact_pointers(facts)`` in that order, flattened."""
+    Two lists: what the registry stage reads, ``[kind, model_id, facts]``, and the rest,
+    ``[findings, comments, positions]``, the positions being the (line, column) of each of
+    ``fact_pointers(facts)`` in that order, flattened. The index keeps them apart, so that a
+    check decodes the second only for a file with findings."""
     if any(f.rule == "inline-secret" for f in staged.findings):
         return None
     return [
-        staged.kind,
-        staged.model_id,
-        [[f.rule, f.message, f.path, f.line, f.column, f.at_key] for f in staged.findings],
+        registry_part(staged.kind, staged.model_id, staged.facts),
         [
-            [line, list(ids), [list(p) for p in problems]]
-            for line, (ids, problems) in sorted(staged.comments.items())
+            [[f.rule, f.message, f.path, f.line, f.column, f.at_key] for f in staged.findings],
+            [
+                [line, list(ids), [list(p) for p in problems]]
+                for line, (ids, problems) in sorted(staged.comments.items())
+            ],
+            _flat_positions(staged),
         ],
-        staged.facts,
-        _flat_positions(staged),
     ]
+
+
+def registry_part(kind: str | None, model_id: str | None, facts: Any) -> list[Any]:
+    """What the registry rules read of one file, as stored (see ``RegistryIndex.digest``)."""
+    return [kind, model_id, facts]
 
 
 def _flat_positions(staged: Staged) -> list[int] | None:
@@ -207,9 +215,18 @@ def decode(blob: bytes) -> Staged | None:
 
 def _staged(entry: object) -> Staged | None:
     """The Staged that a decoded entry describes, when it has exactly the expected shape."""
-    if not isinstance(entry, list) or len(entry) != 6:
+    if not isinstance(entry, list) or len(entry) != 2:
         return None
-    kind, model_id, rows, comment_rows, facts, flat = entry
+    return _halves(entry[0], entry[1])
+
+
+def _halves(registry: object, rest: object) -> Staged | None:
+    if not (isinstance(registry, list) and len(registry) == 3):
+        return None
+    if not (isinstance(rest, list) and len(rest) == 3):
+        return None
+    kind, model_id, facts = registry
+    rows, comment_rows, flat = rest
     if kind not in (None, "Provider", "Model") or (kind is None and facts is not None):
         return None
     if not (model_id is None or isinstance(model_id, str)) or not isinstance(rows, list):
@@ -324,9 +341,41 @@ def signature(stat: os.stat_result) -> Signature:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
+class Stored:
+    """One file's entry in the index, as bytes: decoded only when something reads it.
+
+    ``registry`` is what the registry stage reads (``[kind, model_id, facts]``); a warm check
+    whose registry stage is remembered (``RegistryIndex.remembered``) never decodes it."""
+
+    __slots__ = ("registry", "rest")
+
+    def __init__(self, registry: bytes, rest: bytes) -> None:
+        self.registry = registry
+        self.rest = rest
+
+    @property
+    def clean(self) -> bool:
+        """No per-file finding (the findings come first in ``rest``)."""
+        return self.rest.startswith(b"[[],")
+
+    def staged(self) -> Staged | None:
+        """The entry, when it has exactly the expected shape; else None."""
+        try:
+            return _halves(json.loads(self.registry), json.loads(self.rest))
+        except ValueError:
+            return None
+
+
+_MEMO = "\0registry"
+
+# (position of the file in the run, rule id, message, JSON Pointer, at_key)
+RegistryFinding = tuple[int, str, str, str, bool]
+
+
 class RegistryIndex:
     """The cache of one registry folder, in one file: each definition file's signature, content
-    key and result (findings, facts and positions, never the whole document).
+    key and result (findings, facts and positions, never the whole document), and the findings
+    of the last run's registry stage.
 
     A warm check reads this one file and stats the definition files instead of reading and
     hashing them; a cold check writes it once instead of one entry file per definition. A
@@ -335,11 +384,14 @@ class RegistryIndex:
     truncated, tampered with or of another format counts as empty.
 
     The layout is one line per file, ``name TAB size TAB mtime TAB ctime TAB inode TAB key TAB
-    settled TAB entry-JSON``, under a checksum of the whole: a line is split only when its file
-    is looked up, and a run that changed one file writes the other lines back untouched instead
-    of encoding every entry again. The entry a changed file had before is kept for one more run
-    under the name NUL + key, so that an edit undone (a stash popped, a checkout back) is served
-    without staging the file again.
+    settled TAB registry-JSON TAB rest-JSON``, under a checksum of the whole: a line is split
+    only when its file is looked up, its JSON decoded only when read, and a run that changed one
+    file writes the other lines back untouched. The entry a changed file had is kept until the
+    next change under the name NUL + key, so that an undone edit (a stash popped, a checkout
+    back) is served without staging the file again. One more line, NUL + ``registry``, holds
+    the registry stage's findings with the digest of everything that stage read
+    (:meth:`digest`): when nothing it reads changed (the usual pre-commit edit), its findings
+    are taken from there instead of decoding every file's facts and running the rules.
     """
 
     def __init__(self, path: str, lines: dict[str, bytes]) -> None:
@@ -352,48 +404,53 @@ class RegistryIndex:
         line = self._old.get(name)
         if line is None:
             return None
-        fields = line.split(b"\t", 7)
-        return fields if len(fields) == 8 else None
+        fields = line.split(b"\t", 8)
+        return fields if len(fields) == 9 else None
 
-    def trusted(self, name: str, sig: Signature) -> Staged | None:
-        """The result for ``name`` when its recorded signature is ``sig`` and had settled."""
+    def trusted(self, name: str, sig: Signature) -> Stored | None:
+        """The entry of ``name`` when its recorded signature is ``sig`` and had settled."""
         fields = self._fields(name)
         if fields is None or fields[6] != b"1":
             return None
-        try:
-            if tuple(int(f) for f in fields[1:5]) != sig:
-                return None
-        except ValueError:
+        if b"\t".join(fields[1:5]) != b"%d\t%d\t%d\t%d" % sig:
             return None
-        staged = _entry(fields[7])
-        if staged is not None:
-            self._new[name] = self._old[name]
-        return staged
+        self._new[name] = self._old[name]
+        return Stored(fields[7], fields[8])
 
-    def by_key(self, name: str, key: str) -> Staged | None:
-        """The result recorded for ``name`` when its content key is ``key`` (the file changed
+    def untrust(self, name: str) -> None:
+        """Forget ``name``'s entry (it could not be decoded): its file is staged again."""
+        if self._new.pop(name, None) is not None:
+            self._changed = True
+
+    def by_key(self, name: str, key: str) -> Stored | None:
+        """The entry recorded for ``name`` when its content key is ``key`` (the file changed
         its signature but not its bytes, e.g. after a checkout), or the entry of those bytes
         that a recent edit of the file replaced."""
         for fields in (self._fields(name), self._fields("\0" + key)):
             if fields is not None and fields[5] == key.encode():
-                return _entry(fields[7])
+                return Stored(fields[7], fields[8])
         return None
 
-    def record(self, name: str, sig: Signature, key: str, staged: Staged, seen_ns: int) -> None:
+    def record(
+        self, name: str, sig: Signature, key: str, staged: Staged | Stored, seen_ns: int
+    ) -> None:
         """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read."""
         if "\t" in name or "\n" in name or "\0" in name:
             return  # such a name cannot be a field; its file is read on every run instead
-        entry = _payload(staged)
-        if entry is None:
-            return
-        try:
-            payload = _dumps(entry)
-        except (TypeError, ValueError):
-            return
+        if isinstance(staged, Stored):
+            registry, rest = staged.registry, staged.rest
+        else:
+            entry = _payload(staged)
+            if entry is None:
+                return
+            try:
+                registry, rest = _dumps(entry[0]), _dumps(entry[1])
+            except (TypeError, ValueError):
+                return
         settled = sig[1] <= seen_ns - SETTLE_NS and sig[2] <= seen_ns - SETTLE_NS
         head = "\t".join((name, *map(str, sig), key, "1" if settled else "0"))
         try:
-            self._new[name] = head.encode() + b"\t" + payload
+            self._new[name] = b"\t".join((head.encode(), registry, rest))
         except UnicodeEncodeError:
             return  # a name that is not UTF-8 on disk: read on every run instead
         self._changed = True
@@ -402,23 +459,79 @@ class RegistryIndex:
             retired = old[5].decode("ascii", "replace")
             self._new["\0" + retired] = b"\t".join([b"\0" + old[5], *old[1:]])
 
+    # -- the registry stage ---------------------------------------------------------------------
+
+    @staticmethod
+    def digest(
+        names: Sequence[str], results: Sequence[FileResult], enabled: frozenset[str]
+    ) -> str | None:
+        """A digest of everything the registry stage reads: each file's name and what it reads
+        of it (``registry_part``, as stored), in order, and the opt-in rules enabled (the
+        rules' code is in the index's own key, the code stamp). None when a part cannot be
+        written as JSON."""
+        digest = hashlib.sha256("\0".join(sorted(enabled)).encode())
+        for name, result in zip(names, results, strict=True):
+            part = result.stored_registry_part
+            if part is None:  # staged in this run, or decoded already
+                try:
+                    part = _dumps(registry_part(result.kind, result.model_id, result.facts))
+                except (TypeError, ValueError):
+                    return None
+            digest.update(b"\n%s\0%s" % (name.encode("utf-8", "surrogateescape"), part))
+        return digest.hexdigest()
+
+    def remembered(self, digest: str, count: int) -> list[RegistryFinding] | None:
+        """The registry stage's findings of the last run when what it read had ``digest``;
+        each is (position of the file, rule id, message, pointer, at_key)."""
+        line = self._old.get(_MEMO)
+        if line is None:
+            return None
+        fields = line.split(b"\t", 2)
+        if len(fields) != 3 or fields[1] != digest.encode():
+            return None
+        try:
+            rows = json.loads(fields[2])
+        except ValueError:
+            return None
+        if not isinstance(rows, list):
+            return None
+        rules = catalogue() if rows else {}
+        found: list[RegistryFinding] = []
+        for row in rows:
+            if not (
+                isinstance(row, list)
+                and len(row) == 5
+                and type(row[0]) is int
+                and 0 <= row[0] < count
+                and all(isinstance(v, str) for v in row[1:4])
+                and isinstance(row[4], bool)
+                and row[1] in rules
+            ):
+                return None
+            found.append((row[0], row[1], row[2], row[3], row[4]))
+        self._new[_MEMO] = line
+        return found
+
+    def remember(self, digest: str, found: Sequence[RegistryFinding]) -> None:
+        """Keep the registry stage's findings with the digest of what it read."""
+        try:
+            rows = _dumps([list(row) for row in found])
+        except (TypeError, ValueError):
+            return
+        line = b"\t".join((_MEMO.encode(), digest.encode(), rows))
+        if self._old.get(_MEMO) != line:
+            self._changed = True
+        self._new[_MEMO] = line
+
     def save(self) -> None:
         """Write the index when it differs from what was read; atomically, never half. The
         entries kept for undone edits stay until a run changes something."""
-        if not self._changed and self._new.keys() == {
-            name for name in self._old if not name.startswith("\0")
-        }:
+        kept = {name for name in self._old if not name.startswith("\0") or name == _MEMO}
+        if not self._changed and self._new.keys() == kept:
             return
         body = b"\n".join(self._new[name] for name in sorted(self._new))
         digest = hashlib.sha256(body).hexdigest().encode()
         _write_atomic(self.path, _INDEX_MAGIC + digest + b"\n" + body)
-
-
-def _entry(payload: bytes) -> Staged | None:
-    try:
-        return _staged(json.loads(payload))
-    except ValueError:
-        return None
 
 
 def _read_index(path: str) -> dict[str, bytes]:

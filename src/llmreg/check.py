@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from llmreg import layout, suppress
-from llmreg.cache import Cache
+from llmreg.cache import Cache, RegistryFinding
 from llmreg.diagnostics import Diagnostic, sort_key
 from llmreg.results import CheckReport as CheckReport  # re-exported: the entry points' types
 from llmreg.results import FileResult as FileResult
@@ -59,12 +59,16 @@ def check_file(
     return check_bytes(raw, result, limits, options)
 
 
-def apply_cross_file(results: Sequence[FileResult], enabled: frozenset[str] = frozenset()) -> None:
+def apply_cross_file(
+    results: Sequence[FileResult], enabled: frozenset[str] = frozenset()
+) -> list[RegistryFinding]:
     """The registry stage: run the registry rules over the results' facts and attach their
-    findings (placed by the positions the stage recorded with the facts).
+    findings (placed by the positions the stage recorded with the facts); returns them as
+    (position of the result, rule id, message, pointer, at_key).
 
-    An opt-in rule runs only when ``enabled`` (the settings' ``enable``) names it. This stage
-    is never cached, so enabling a rule needs no cache key."""
+    An opt-in rule runs only when ``enabled`` (the settings' ``enable``) names it. The cache
+    keys its memory of this stage's findings by what the stage read and by ``enabled``
+    (``RegistryIndex.digest``), so enabling a rule needs no cache key of its own."""
     files = []
     defined_models: set[str] = set()
     for index, result in enumerate(results):
@@ -77,11 +81,16 @@ def apply_cross_file(results: Sequence[FileResult], enabled: frozenset[str] = fr
             Facts(index, result.rel, result.kind, facts["workspace"], facts["name"], facts)
         )
     context = RegistryContext(files=files, defined_models=frozenset(defined_models))
+    found: list[RegistryFinding] = []
     for rule in registry_rules():
         if rule.check is None or (rule.opt_in and rule.id not in enabled):
             continue
         for index, hit in rule.check(context):
-            results[index].add(rule.id, hit.message, hit.pointer, at_key=hit.at_key)
+            placed = results[index].placed(rule.id, hit.message, hit.pointer, at_key=hit.at_key)
+            results[index].diagnostics.append(placed)
+            # redacted, as shown: what the cache keeps of it
+            found.append((index, rule.id, placed.message, placed.path, placed.at_key))
+    return found
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -151,8 +160,7 @@ def check_registry(
         index_names=names,
         keep_data=keep_data,
     )
-    if index is not None:
-        index.save()
+    staged = len(results)
     for folder, reason in errors:
         # named like the files, by the path below the root: a folder that links elsewhere is
         # shown where it stands in the registry, not where its link leads
@@ -164,7 +172,18 @@ def check_registry(
             finding("read-error", f"cannot read the folder: {reason}", file=shown)
         )
         results.append(unreadable)
-    apply_cross_file(results, enabled)
+    digest = None if index is None else index.digest(names, results[:staged], enabled)
+    remembered = None if index is None or digest is None else index.remembered(digest, staged)
+    if remembered is None:
+        found = apply_cross_file(results, enabled)
+        if index is not None and digest is not None:
+            index.remember(digest, found)
+    else:
+        # nothing the registry rules read changed since the run that found these
+        for position, rule, message, pointer, at_key in remembered:
+            results[position].add(rule, message, pointer, at_key=at_key)
+    if index is not None:
+        index.save()
     if settings is not None:
         finish(results, settings)
     return results

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llmreg.diagnostics import Diagnostic
 from llmreg.rules import severity_of
@@ -65,24 +65,35 @@ class Staged:
     positions: Positions | None = None  # of llmreg.rules.fact_pointers, when known
 
 
+class Pending(Protocol):
+    """A cached result decoded on first use (``llmreg.cache.Stored``)."""
+
+    registry: bytes
+
+    def staged(self) -> Staged | None: ...
+
+
 class FileResult:
     """One file of a run: where it is, and what the stages found.
 
     ``path`` may be given as a string: a check of 10,000 files builds no pathlib object per
-    file (``location`` is the string form). ``rel`` is the POSIX path inside the registry."""
+    file (``location`` is the string form). ``rel`` is the POSIX path inside the registry. A
+    result served from the cache without findings is decoded only when its kind, model id,
+    facts, comments or positions are first read (a warm check may read none of them)."""
 
     __slots__ = (
+        "_comments",
+        "_facts",
+        "_kind",
+        "_model_id",
         "_path",
+        "_pending",
+        "_positions",
         "_reread",
-        "comments",
         "data",
         "diagnostics",
         "display",
         "document",
-        "facts",
-        "kind",
-        "model_id",
-        "positions",
         "rel",
     )
 
@@ -98,13 +109,81 @@ class FileResult:
         self.rel = None if rel is None else str(rel)
         self.diagnostics: list[Diagnostic] = [] if diagnostics is None else diagnostics
         self.document: Document | None = None
-        self.kind: str | None = None
         self.data: dict[str, Any] | None = None  # only when the caller keeps data (load())
-        self.model_id: str | None = None  # workspace/name of a Model document, even invalid
-        self.comments: Comments = {}
-        self.facts: dict[str, Any] | None = None  # set only when the document passed the schema
-        self.positions: Positions | None = None
+        self._kind: str | None = None
+        self._model_id: str | None = None
+        self._comments: Comments = {}
+        self._facts: dict[str, Any] | None = None
+        self._positions: Positions | None = None
+        self._pending: Pending | None = None
         self._reread = False
+
+    def _decode(self) -> None:
+        pending, self._pending = self._pending, None
+        staged = pending.staged() if pending is not None else None
+        if staged is not None:  # else a line no llmreg wrote under a valid checksum: no facts
+            self.absorb(staged, keep_data=False)
+
+    @property
+    def kind(self) -> str | None:  # set when the document names a known kind
+        if self._pending is not None:
+            self._decode()
+        return self._kind
+
+    @kind.setter
+    def kind(self, value: str | None) -> None:
+        self._kind = value
+
+    @property
+    def model_id(self) -> str | None:  # workspace/name of a Model document, even invalid
+        if self._pending is not None:
+            self._decode()
+        return self._model_id
+
+    @model_id.setter
+    def model_id(self, value: str | None) -> None:
+        self._model_id = value
+
+    @property
+    def comments(self) -> Comments:
+        if self._pending is not None:
+            self._decode()
+        return self._comments
+
+    @comments.setter
+    def comments(self, value: Comments) -> None:
+        self._comments = value
+
+    @property
+    def facts(self) -> dict[str, Any] | None:  # set only when the document passed the schema
+        if self._pending is not None:
+            self._decode()
+        return self._facts
+
+    @facts.setter
+    def facts(self, value: dict[str, Any] | None) -> None:
+        self._facts = value
+
+    @property
+    def positions(self) -> Positions | None:
+        if self._pending is not None:
+            self._decode()
+        return self._positions
+
+    @positions.setter
+    def positions(self, value: Positions | None) -> None:
+        self._positions = value
+
+    @property
+    def stored_registry_part(self) -> bytes | None:
+        """What the registry stage reads of this file, as the cache stored it, when the
+        result came from the cache undecoded (``llmreg.cache.RegistryIndex.digest``)."""
+        return self._pending.registry if self._pending is not None else None
+
+    def absorb_later(self, pending: Pending) -> FileResult:
+        """Take over a cached result without findings, decoded when first read."""
+        self._pending = pending
+        return self
 
     @property
     def path(self) -> Path:
@@ -117,7 +196,7 @@ class FileResult:
     def __repr__(self) -> str:
         return f"FileResult({self.display!r}, {len(self.diagnostics)} findings)"
 
-    def _positions(self) -> Document | None:
+    def _reread_document(self) -> Document | None:
         """The document with positions, for a finding on a pointer whose position the stage
         did not record (the fast reader keeps none): read again once."""
         if self.document is None and not self._reread:
@@ -141,7 +220,7 @@ class FileResult:
         if recorded is not None:
             line, column = recorded
         else:
-            document = self._positions()
+            document = self._reread_document()
             line, column = 1, 1
             if document is not None:
                 position = document.position(pointer, at_key=at_key)
@@ -157,13 +236,14 @@ class FileResult:
         if staged.findings:
             display = self.display
             self.diagnostics.extend(replace(d, file=display) for d in staged.findings)
-        self.kind = staged.kind
+        self._pending = None
+        self._kind = staged.kind
         if keep_data:
             self.data = staged.data
-        self.model_id = staged.model_id
-        self.comments = staged.comments
-        self.facts = staged.facts
-        self.positions = staged.positions
+        self._model_id = staged.model_id
+        self._comments = staged.comments
+        self._facts = staged.facts
+        self._positions = staged.positions
         return self
 
 

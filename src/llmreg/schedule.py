@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from llmreg.cache import Cache, RegistryIndex, Signature, signature
+from llmreg.cache import Cache, RegistryIndex, Signature, Stored, signature
 from llmreg.constants import MAX_FILE_BYTES
 from llmreg.layout import TooLarge, Unreadable, read_file
 from llmreg.results import FileResult, Staged, finding
@@ -158,48 +158,58 @@ class _Run:
         if self.progress is not None:
             self.progress(self.finished, len(self.results))
 
-    def _from_index(self, position: int) -> Staged | None:
-        """The result the index trusts by the file's signature alone, without reading it."""
+    def _from_index(self, position: int) -> Stored | None:
+        """The entry the index trusts by the file's signature alone, without reading it."""
         if self.index is None:
             return None
         try:
             sig = signature(os.stat(self.results[position].location))
         except OSError:
             return None  # reading it reports why
-        staged = self.index.trusted(self.names[position], sig)
-        if staged is None:
+        stored = self.index.trusted(self.names[position], sig)
+        if stored is None:
             self.signatures[position] = sig
-        return staged
+        return stored
 
-    def _from_cache(self, position: int, key: str) -> Staged | None:
+    def _from_cache(self, position: int, key: str) -> Staged | Stored | None:
         if self.cache is None:
             return None
         if self.index is None:
             return self.cache.get(key)  # a file outside a registry; counts hits and misses
-        staged = self.index.by_key(self.names[position], key)
-        if staged is None:
+        stored = self.index.by_key(self.names[position], key)
+        if stored is None:
             self.cache.misses += 1
+        return stored
+
+    def _served(self, position: int, key: str | None, found: Staged | Stored) -> bool:
+        """Record a cached result; False when it cannot be decoded (the file is staged)."""
+        if isinstance(found, Stored) and not found.clean:
+            staged = found.staged()
+            if staged is None:
+                if self.index is not None:
+                    self.index.untrust(self.names[position])
+                return False
+            self.settle(position, key, staged, stored=found)
         else:
-            self.cache.hits += 1
-        return staged
+            self.settle(position, key, found)
+        if self.cache is not None and self.index is not None:
+            self.cache.hits += 1  # Cache.get counts its own
+        return True
 
     def lookup(self, position: int, limits: Limits | None) -> Todo | None:
         """Serve ``position`` from the cache, or read it and say it must be computed."""
         result = self.results[position]
         # load() needs every document whole, which the cache does not keep
-        staged = None if self.keep_data else self._from_index(position)
-        if staged is not None and self.cache is not None:
-            self.cache.hits += 1
-            self.settle(position, None, staged)
+        found = None if self.keep_data else self._from_index(position)
+        if found is not None and self._served(position, None, found):
             return None
         raw = read(result.location, result, limits)
         if raw is None:
             self.tick()
             return None
         key = self.cache.key(raw) if self.cache is not None else None
-        staged = None if key is None or self.keep_data else self._from_cache(position, key)
-        if staged is not None:
-            self.settle(position, key, staged)
+        cached = None if key is None or self.keep_data else self._from_cache(position, key)
+        if cached is not None and self._served(position, key, cached):
             return None
         return position, raw, key
 
@@ -207,20 +217,25 @@ class _Run:
         self,
         position: int,
         key: str | None,
-        staged: Staged,
+        staged: Staged | Stored,
         *,
         computed: bool = False,
         tick: bool = True,
+        stored: Stored | None = None,
     ) -> None:
         """Record ``staged`` in its result, and in the cache when it was computed now or the
-        index holds the file under another signature."""
+        index holds the file under another signature (``stored``: its entry as stored)."""
         if key is not None and self.cache is not None:
             sig = self.signatures.get(position)
             if self.index is not None and sig is not None:
-                self.index.record(self.names[position], sig, key, staged, self.seen_ns)
-            elif self.index is None and computed:
+                self.index.record(self.names[position], sig, key, stored or staged, self.seen_ns)
+            elif self.index is None and computed and isinstance(staged, Staged):
                 self.cache.put(key, staged)
-        self.results[position].absorb(staged, keep_data=self.keep_data)
+        result = self.results[position]
+        if isinstance(staged, Stored):
+            result.absorb_later(staged)
+        else:
+            result.absorb(staged, keep_data=self.keep_data)
         if tick:
             self.tick()
 

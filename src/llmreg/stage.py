@@ -95,6 +95,7 @@ def _stage(raw: bytes, limits: Limits | None, options: CheckOptions) -> Outcome:
     if data is not None:
         out, staged = _stage_document(Document(data=data), options, positions=False)
         if not out.items and not out.hidden:
+            _locate_facts(staged, text)
             return out, staged, None
     try:
         document = parse(text, limits)
@@ -162,6 +163,15 @@ def _record_facts(
             for pointer in fact_pointers(staged.facts)
             for where in (document.position(pointer),)
         }
+
+
+def _locate_facts(staged: Staged, text: str) -> None:
+    """Where the registry rules' pointers start in a file the fast reader read (which keeps no
+    positions): found in the text, so that a registry finding on it never needs the file again."""
+    if staged.facts is not None:
+        from llmreg.locate import locate
+
+        staged.positions = locate(text, fact_pointers(staged.facts))
 
 
 def _run_rules(out: _Findings, kind: str, data: Any, options: CheckOptions, *, valid: bool) -> None:

@@ -125,10 +125,12 @@ def test_a_recent_signature_is_not_trusted_alone(tmp_path: Path) -> None:
     reread = RegistryIndex(index.path, cache_module._read_index(index.path))
     # a file that may still change within its timestamp tick is hashed again...
     assert reread.trusted("recent.yaml", recent) is None
-    assert reread.by_key("recent.yaml", "k1") == staged
+    found = reread.by_key("recent.yaml", "k1")
+    assert found is not None and found.staged() == staged
     assert reread.by_key("recent.yaml", "other") is None
     # ...one that had settled is trusted on its signature, and only on an equal one
-    assert reread.trusted("old.yaml", old) == staged
+    found = reread.trusted("old.yaml", old)
+    assert found is not None and found.staged() == staged
     assert reread.trusted("old.yaml", (11, *old[1:])) is None
     assert reread.trusted("old.yaml", (*old[:3], 9)) is None
     assert reread.trusted("missing.yaml", old) is None
