@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -212,3 +215,168 @@ def test_a_fully_cached_check_imports_no_reader_validator_or_pydantic(tmp_path: 
     first = loaded()
     assert first.startswith("0 ") and "yaml" in first  # the cold run had to read YAML
     assert loaded() == "0 []"
+
+
+# -- facts only, no second read, the remembered registry stage -----------------------------------
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+TREES = sorted(p for kind in ("valid", "invalid") for p in (GOLDEN / kind).iterdir() if p.is_dir())
+
+
+@pytest.fixture
+def file_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every read of a definition file's bytes, by the stage or to place a finding."""
+    import llmreg.layout
+
+    seen: list[str] = []
+    real = llmreg.layout.read_file
+
+    def counting(path: Any, *args: Any, **kwargs: Any) -> bytes:
+        seen.append(os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(llmreg.layout, "read_file", counting)
+    monkeypatch.setattr(llmreg.schedule, "read_file", counting)
+    return seen
+
+
+@pytest.mark.parametrize("tree", TREES, ids=[f"{p.parent.name}/{p.name}" for p in TREES])
+@pytest.mark.usefixtures("settled_at_once")
+def test_golden_output_is_the_same_cold_warm_and_after_an_edit(tmp_path: Path, tree: Path) -> None:
+    from llmreg import settings
+
+    root = tmp_path / "tree"
+    shutil.copytree(tree, root, symlinks=True)
+    options = settings.load(start=root)
+    expected = _shown(run_check([], root, jobs=1, settings=options))
+    store = Cache.for_run(tmp_path / "cache")
+    for _ in range(2):  # cold, then from the index and the remembered registry stage
+        assert _shown(run_check([], root, cache=store, jobs=1, settings=options)) == expected
+    # a comment added to one file: its positions move; the registry stage is remembered
+    target = max(root.rglob("*.yaml"), key=lambda p: p.stat().st_size)
+    target.write_bytes(b"# moved down\n" + target.read_bytes())
+    moved = _shown(run_check([], root, jobs=1, settings=options))
+    assert _shown(run_check([], root, cache=store, jobs=1, settings=options)) == moved
+    assert _shown(run_check([], root, cache=store, jobs=1, settings=options)) == moved
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_registry_finding_on_a_cached_file_does_not_read_it_again(
+    tmp_path: Path, file_reads: list[str]
+) -> None:
+    root = tmp_path / "registry"
+    files = write_registry(root, 30)
+    models = [p for p in files if "/models/" in p.as_posix()]
+    dangling = models[2]
+    dangling.write_text(
+        dangling.read_text(encoding="utf-8") + "base_model_id: default/nowhere\n", encoding="utf-8"
+    )
+    store = Cache.for_run(tmp_path / "cache")
+    first = _shown(run_check([], root, cache=store, jobs=1))
+    assert [row[3] for row in first] == ["unresolved-reference"]
+    assert file_reads.count(str(dangling)) == 1  # read once, by the stage
+    file_reads.clear()
+    assert _shown(run_check([], root, cache=store, jobs=1)) == first
+    assert file_reads == []
+    # another file changes what the registry rules read: they run again, over cached facts,
+    # and place the finding on the cached file by its cached positions
+    other = models[5]
+    other.write_text(
+        other.read_text(encoding="utf-8").replace("name: ", "name: renamed-", 1), encoding="utf-8"
+    )
+    file_reads.clear()
+    second = _shown(run_check([], root, cache=store, jobs=1))
+    assert {row[3] for row in second} == {"unresolved-reference", "path-mismatch"}
+    assert [row for row in second if row[0] == str(dangling)] == first
+    assert file_reads == [str(other)]
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_the_registry_stage_runs_again_only_when_what_it_reads_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import llmreg.rules
+
+    runs: list[int] = []
+    real = llmreg.check.registry_rules
+
+    def counting() -> list[llmreg.rules.Rule]:
+        runs.append(1)
+        return real()
+
+    monkeypatch.setattr(llmreg.check, "registry_rules", counting)
+    root = tmp_path / "registry"
+    files = write_registry(root, 30)
+    store = Cache.for_run(tmp_path / "cache")
+    assert run_check([], root, cache=store, jobs=1).ok and len(runs) == 1
+    assert run_check([], root, cache=store, jobs=1).ok and len(runs) == 1
+    model = next(p for p in files if "/models/" in p.as_posix())
+    text = model.read_text(encoding="utf-8")
+    model.write_text(text + "# a comment changes no fact\n", encoding="utf-8")
+    assert run_check([model], root, cache=store, jobs=1).ok and len(runs) == 1
+    model.write_text(text + "base_model_id: default/nowhere\n", encoding="utf-8")
+    report = run_check([model], root, cache=store, jobs=1)
+    assert [d.rule for d in report.diagnostics] == ["unresolved-reference"] and len(runs) == 2
+    model.write_text(text, encoding="utf-8")
+    assert run_check([], root, cache=store, jobs=1).ok and len(runs) == 3
+
+
+def test_the_digest_covers_names_facts_and_the_enabled_rules(tmp_path: Path) -> None:
+    def result(name: str, facts: dict[str, Any]) -> llmreg.check.FileResult:
+        made = llmreg.check.FileResult(name, name, name)
+        made.kind, made.model_id, made.facts = "Model", f"w/{facts['name']}", facts
+        return made
+
+    facts = {"kind": "Model", "workspace": "w", "name": "a"}
+    one = [result("w/models/a.yaml", facts)]
+    base = RegistryIndex.digest(["w/models/a.yaml"], one, frozenset())
+    assert base == RegistryIndex.digest(["w/models/a.yaml"], one, frozenset())
+    assert base != RegistryIndex.digest(["w/models/b.yaml"], one, frozenset())
+    assert base != RegistryIndex.digest(["w/models/a.yaml"], one, frozenset({"x"}))
+    other = [result("w/models/a.yaml", {**facts, "base_model_id": "w/b"})]
+    assert base != RegistryIndex.digest(["w/models/a.yaml"], other, frozenset())
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_check_keeps_no_whole_document(tmp_path: Path) -> None:
+    root = tmp_path / "registry"
+    write_registry(root, 30)
+    store = Cache.for_run(tmp_path / "cache")
+    for cache in (None, store, store):
+        results = llmreg.check.check_registry(root, cache=cache, jobs=1, keep_data=False)
+        assert all(r.data is None and r.document is None for r in results)
+        assert all(r.facts is not None and "params" not in r.facts for r in results)
+    # load() keeps each document's data until it builds the definition from it
+    kept = llmreg.check.check_registry(root, cache=store, jobs=1)
+    assert all(r.data is not None and "params" in r.data for r in kept if r.kind == "Model")
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_line_of_the_wrong_shape_under_a_valid_checksum_is_staged_again(
+    tmp_path: Path, calls: list[str]
+) -> None:
+    root, _files = _registry_with_findings(tmp_path)
+    store = Cache.for_run(tmp_path / "cache")
+    first = _shown(run_check([], root, cache=store, jobs=1))
+    (index_path,) = _indexes(tmp_path / "cache")
+    lines = cache_module._read_index(str(index_path))
+    name = "default/models/broken.yaml"  # a file with a finding: its entry is decoded at once
+    fields = lines[name].split(b"\t")
+    fields[8] = b'[[["no-such-rule","m","",1,1,false]],[],null]'
+    lines[name] = b"\t".join(fields)
+    body = b"\n".join(lines[n] for n in sorted(lines))
+    digest = hashlib.sha256(body).hexdigest().encode()
+    index_path.write_bytes(cache_module._INDEX_MAGIC + digest + b"\n" + body)
+    calls.clear()
+    assert _shown(run_check([], root, cache=store, jobs=1)) == first
+    assert calls.count("read") == 1  # that file alone
+
+
+def test_workers_follow_the_cpus_that_are_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    for load, jobs in ((0.0, 2), (0.4, 2), (0.6, 1), (1.0, 1), (3.5, 1)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        assert llmreg.schedule.default_jobs() == jobs, load
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 2.0, 2.0))
+    assert llmreg.schedule.default_jobs() == llmreg.schedule.MAX_DEFAULT_JOBS
