@@ -50,7 +50,9 @@ def missing_description(ctx: FileContext) -> Iterator[Hit]:
 `ctx.data` has passed the JSON Schema unless the rule is declared with `valid_only=False`
 (then it runs on every document the reader could build, of any shape, as `inline-secret`
 does); `ctx.options` carries the settings that change findings (`allowed-hosts`). A registry
-rule receives `RegistryContext` (the facts of every valid file) and yields `(index, Hit)`;
+rule receives `RegistryContext` (the facts of every valid file: the few fields
+`registry_facts` in `llmreg.rules` keeps, which is all a check decodes of a cached file; a
+registry rule that reads another field adds it there) and yields `(index, Hit)`;
 declared with `opt_in=True` it runs only when `enable` in `[tool.llmreg]` names it, and
 `requires=(module, package)` makes the settings refuse to enable it without that module.
 Then add `tests/golden/invalid/<rule-id>/` with `# expect: <rule-id>` on the line of the
