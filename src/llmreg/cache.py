@@ -409,13 +409,19 @@ class RegistryIndex:
 
     def trusted(self, name: str, sig: Signature) -> Stored | None:
         """The entry of ``name`` when its recorded signature is ``sig`` and had settled."""
-        fields = self._fields(name)
-        if fields is None or fields[6] != b"1":
+        line = self._old.get(name)
+        if line is None:
             return None
-        if b"\t".join(fields[1:5]) != b"%d\t%d\t%d\t%d" % sig:
+        # compared as bytes, without splitting the line: this runs for every file of every check
+        head = b"%s\t%d\t%d\t%d\t%d\t" % (name.encode(), *sig)
+        settled = line.find(b"\t", len(head))  # after the key
+        if not line.startswith(head) or line[settled : settled + 3] != b"\t1\t":
             return None
-        self._new[name] = self._old[name]
-        return Stored(fields[7], fields[8])
+        split = line.rfind(b"\t")  # JSON never holds a raw tab: the last one ends the registry part
+        if split <= settled + 2:
+            return None
+        self._new[name] = line
+        return Stored(line[settled + 3 : split], line[split + 1 :])
 
     def untrust(self, name: str) -> None:
         """Forget ``name``'s entry (it could not be decoded): its file is staged again."""
@@ -469,7 +475,7 @@ class RegistryIndex:
         of it (``registry_part``, as stored), in order, and the opt-in rules enabled (the
         rules' code is in the index's own key, the code stamp). None when a part cannot be
         written as JSON."""
-        digest = hashlib.sha256("\0".join(sorted(enabled)).encode())
+        chunks = ["\0".join(sorted(enabled)).encode()]
         for name, result in zip(names, results, strict=True):
             part = result.stored_registry_part
             if part is None:  # staged in this run, or decoded already
@@ -477,8 +483,10 @@ class RegistryIndex:
                     part = _dumps(registry_part(result.kind, result.model_id, result.facts))
                 except (TypeError, ValueError):
                     return None
-            digest.update(b"\n%s\0%s" % (name.encode("utf-8", "surrogateescape"), part))
-        return digest.hexdigest()
+            chunks.append(name.encode("utf-8", "surrogateescape"))
+            chunks.append(part)
+        # NUL and line breaks appear in neither a name (refused by record) nor compact JSON
+        return hashlib.sha256(b"\0\n".join(chunks)).hexdigest()
 
     def remembered(self, digest: str, count: int) -> list[RegistryFinding] | None:
         """The registry stage's findings of the last run when what it read had ``digest``;

@@ -249,11 +249,11 @@ def run_check(
             enabled=settings.enable,
             keep_data=False,
         ):
-            text = result.location
-            if whole or text in exact or text.startswith(folders):
+            if whole or result.location in exact or result.location.startswith(folders):
                 checked += 1
-                finish([result], settings)
-                diagnostics.extend(result.diagnostics)
+                if result.diagnostics:
+                    finish([result], settings)
+                    diagnostics.extend(result.diagnostics)
     if standalone:
         results = [
             FileResult(path=path, display=display_path(path), rel=None)

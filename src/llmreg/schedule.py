@@ -152,6 +152,7 @@ class _Run:
         # taken before any file is read: a file counts as settled only if it was older than this
         self.seen_ns = time.time_ns()
         self.signatures: dict[int, Signature] = {}
+        self.hits = 0  # served by the index, added to the cache's count at the end
 
     def tick(self, count: int = 1) -> None:
         self.finished += count
@@ -192,8 +193,8 @@ class _Run:
             self.settle(position, key, staged, stored=found)
         else:
             self.settle(position, key, found)
-        if self.cache is not None and self.index is not None:
-            self.cache.hits += 1  # Cache.get counts its own
+        if self.index is not None:
+            self.hits += 1  # Cache.get counts its own
         return True
 
     def lookup(self, position: int, limits: Limits | None) -> Todo | None:
@@ -201,8 +202,14 @@ class _Run:
         result = self.results[position]
         # load() needs every document whole, which the cache does not keep
         found = None if self.keep_data else self._from_index(position)
-        if found is not None and self._served(position, None, found):
-            return None
+        if found is not None:
+            if found.clean:  # the usual case of a warm check, kept short
+                result.absorb_later(found)
+                self.hits += 1
+                self.tick()
+                return None
+            if self._served(position, None, found):
+                return None
         raw = read(result.location, result, limits)
         if raw is None:
             self.tick()
@@ -272,6 +279,8 @@ def stage_files(
     """
     run = _Run(results, cache, index, index_names, progress, keep_data)
     todo = [t for t in (run.lookup(p, limits) for p in range(len(results))) if t is not None]
+    if cache is not None:
+        cache.hits += run.hits
     workers = _workers(jobs, len(todo))
     if workers > 1:
         keys = {position: key for position, _raw, key in todo}
