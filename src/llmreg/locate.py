@@ -17,6 +17,7 @@ golden examples, the bundled and generated registries and a grammar of tricky te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 Where = tuple[int, int]  # 1-based line and column, as llmreg.source.Position
@@ -35,35 +36,83 @@ class _Line:
         self.text = text  # from the first non-space character, comment not removed
 
 
+# A line of the root mapping: it starts in the first column with anything but a space, a comment
+# or a sequence entry's '- ' (an entry of a sequence written at its key's column)
+_TOP = re.compile(r"^(?:[^ \r\n#-]|-[^ \r\n])", re.MULTILINE)
+
+
 def locate(text: str, pointers: Iterable[str]) -> dict[str, Where] | None:
     """The (line, column) where the value at each of ``pointers`` starts, or None when one of
-    them cannot be told for sure. ``text`` is a file the fast reader accepted."""
+    them cannot be told for sure. ``text`` is a file the fast reader accepted.
+
+    Only the top-level entries that a pointer leads into are read (a definition's headers,
+    prompts and descriptions are skipped): the root mapping's keys are the lines that start in
+    the first column, and nothing else can start there in a file the fast reader accepts (no
+    quoted text over several lines, no document markers, no duplicate keys)."""
+    wanted = list(pointers)
+    if text.startswith(("---", "...", "%")):
+        return None
+    root = _TOP.search(text)
+    if root is None:
+        return None  # an indented root, or no mapping at all: not followed
+    for line in text[: root.start()].split("\n"):
+        if line.strip(" \r")[:1] not in ("", "#"):
+            return None  # the root starts indented
+    table: dict[str, Where] = {"": (text.count("\n", 0, root.start()) + 1, 1)}
     try:
-        lines = _lines(text)
-        table: dict[str, Where] = {}
-        if not lines:
-            return None
-        _block(lines, 0, len(lines), "", table)
+        for token in {p.split("/", 2)[1] for p in wanted if p}:
+            key = f"{token}:"
+            start = 0 if text.startswith(key) else text.find("\n" + key) + 1
+            if start > 0 or text.startswith(key):
+                _top_entry(text, start, table)
     except _Decline:
         return None
     found: dict[str, Where] = {}
-    for pointer in pointers:
+    for pointer in wanted:
         where = table.get(pointer)
         if where is None:
-            return None
+            return None  # not found, or not written as a plain key in the first column
         found[pointer] = where
     return found
 
 
-def _lines(text: str) -> list[_Line]:
+def _top_entry(text: str, start: int, table: dict[str, Where]) -> None:
+    """The entry of the root mapping whose line starts at ``start``."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    following = _TOP.search(text, end + 1) if end < len(text) else None
+    stop = len(text) if following is None else following.start()
+    line = text[start:end]
+    if line.endswith("\r"):
+        line = line[:-1]
+    split = _key_end(line)
+    if split is None:
+        raise _Decline
+    key, value_at = split
+    child = "/" + key.replace("~", "~0").replace("/", "~1")
+    number = text.count("\n", 0, start) + 1
+    rest = line[value_at:]
+    value = rest.lstrip(" ")
+    if value and not value.startswith("#"):
+        if text.find("\n-", end, stop) >= 0:
+            raise _Decline  # a sequence entry after a value: not YAML we follow
+        _value(value, number, value_at + len(rest) - len(value), child, table)
+        return
+    block = _lines(text[end + 1 : stop].split("\n"), number + 1)
+    if not block:
+        raise _Decline  # an empty value (null)
+    _block(block, 0, len(block), child, table)
+
+
+def _lines(raw: list[str], first: int) -> list[_Line]:
+    """``raw`` (lines numbered from ``first``) without blank and comment lines."""
     out = []
-    for number, raw in enumerate(text.split("\n"), 1):
-        line = raw[:-1] if raw.endswith("\r") else raw
+    for number, line in enumerate(raw, first):
+        if line.endswith("\r"):
+            line = line[:-1]
         stripped = line.lstrip(" ")
         if not stripped or stripped.startswith("#"):
             continue
-        if line.startswith(("---", "...", "%")):
-            raise _Decline
         out.append(_Line(number, len(line) - len(stripped), stripped))
     return out
 

@@ -123,10 +123,12 @@ def registry_facts(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def fact_pointers(facts: dict[str, Any]) -> list[str]:
-    """Every JSON Pointer a registry rule may report on in a file with these facts: the
-    document, its identity, its references and the catalogue fields (see :func:`registry_facts`).
-    The per-file stage records where each starts, so that a registry finding on a file served
-    from the cache is placed without reading the file again."""
+    """Every JSON Pointer the registry rules report on in a file with these facts: the
+    document, its identity and its references. The per-file stage records where each starts,
+    so that a registry finding on a file served from the cache is placed without reading the
+    file again. (The opt-in catalog-disagreement rule reports on the catalogue fields, which are
+    not recorded: finding them in every file would cost every check for a rule few enable; its
+    findings on a cached file read that file.)"""
     pointers = ["", "/kind", "/workspace", "/name"]
     for index, _entry in enumerate(facts.get("served_models") or ()):
         pointers.append(f"/served_models/{index}/model_entity_id")
@@ -134,12 +136,6 @@ def fact_pointers(facts: dict[str, Any]) -> list[str]:
         pointers.append("/base_model_id")
     for index, _wanted in enumerate(facts.get("preferred_providers") or ()):
         pointers.append(f"/preferred_providers/{index}")
-    for key in _CATALOGUE_FIELDS:
-        if key in facts:
-            pointers.append(f"/{key}")
-    pricing = facts.get("pricing")
-    if isinstance(pricing, dict):
-        pointers.extend(f"/pricing/{key}" for key in pricing)
     return pointers
 
 
