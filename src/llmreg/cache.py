@@ -333,12 +333,9 @@ _INDEX_MAGIC = b"llmreg-index-%d " % FORMAT
 # (size, mtime, ctime, inode) is not trusted on the next run: it is read and hashed again.
 SETTLE_NS = 3_000_000_000
 
+# What must stay equal for a file to be taken as unchanged without reading it: its size,
+# mtime, ctime and inode (``schedule._Run.serve_trusted``).
 Signature = tuple[int, int, int, int]
-
-
-def signature(stat: os.stat_result) -> Signature:
-    """What must stay equal for a file to be taken as unchanged without reading it."""
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 class Stored:
@@ -551,14 +548,13 @@ def _read_index(path: str) -> dict[str, bytes]:
     body = _checked(blob, _INDEX_MAGIC)
     if not body:
         return {}
-    lines: dict[str, bytes] = {}
-    for line in body.split(b"\n"):
-        name, _tab, _rest = line.partition(b"\t")
-        try:
-            lines[name.decode()] = line
-        except UnicodeDecodeError:
-            return {}
-    return lines
+    lines = body.split(b"\n")
+    # the names decoded in one call, not one per line (a warm check of 10,000 files reads them all)
+    names = b"\n".join([line[: line.find(b"\t")] for line in lines])
+    try:
+        return dict(zip(names.decode().split("\n"), lines, strict=True))
+    except (UnicodeDecodeError, ValueError):
+        return {}
 
 
 def _write_atomic(target: str, blob: bytes) -> None:
