@@ -163,7 +163,7 @@ class _Run:
         """Serve every file whose signature the index trusts, without reading it; the
         positions left to read. One tight loop: a warm check of 10,000 files is this loop."""
         index = self.index
-        if index is None or self.keep_data:  # load() needs whole documents: none are cached
+        if index is None:
             return list(range(len(self.results)))
         left: list[int] = []
         clean = 0
@@ -175,6 +175,10 @@ class _Run:
                 left.append(position)  # reading it reports why
                 continue
             sig = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+            if self.keep_data:  # load() needs whole documents, which are not cached: staged,
+                signatures[position] = sig  # and recorded in the index for later checks
+                left.append(position)
+                continue
             stored = trusted(names[position], sig)
             if stored is None:
                 signatures[position] = sig

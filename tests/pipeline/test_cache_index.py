@@ -380,3 +380,19 @@ def test_workers_follow_the_cpus_that_are_free(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 2.0, 2.0))
     assert llmreg.schedule.default_jobs() == llmreg.schedule.MAX_DEFAULT_JOBS
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_run_that_keeps_data_stages_every_file_and_keeps_the_index_whole(
+    tmp_path: Path, calls: list[str]
+) -> None:
+    root = tmp_path / "registry"
+    write_registry(root, 20)
+    store = Cache.for_run(tmp_path / "cache")
+    assert run_check([], root, cache=store, jobs=1).ok
+    calls.clear()
+    kept = llmreg.check.check_registry(root, cache=store, jobs=1)
+    assert calls.count("read") == 20 and all(r.data is not None for r in kept)
+    calls.clear()
+    assert run_check([], root, cache=store, jobs=1).ok
+    assert calls == []
