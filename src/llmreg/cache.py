@@ -436,31 +436,34 @@ class RegistryIndex:
 
     def record(
         self, name: str, sig: Signature, key: str, staged: Staged | Stored, seen_ns: int
-    ) -> None:
-        """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read."""
+    ) -> bytes | None:
+        """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read.
+        Returns what the registry stage reads of it as stored (for :meth:`digest`), or None
+        when it is not stored."""
         if "\t" in name or "\n" in name or "\0" in name:
-            return  # such a name cannot be a field; its file is read on every run instead
+            return None  # such a name cannot be a field; its file is read on every run instead
         if isinstance(staged, Stored):
             registry, rest = staged.registry, staged.rest
         else:
             entry = _payload(staged)
             if entry is None:
-                return
+                return None
             try:
                 registry, rest = _dumps(entry[0]), _dumps(entry[1])
             except (TypeError, ValueError):
-                return
+                return None
         settled = sig[1] <= seen_ns - SETTLE_NS and sig[2] <= seen_ns - SETTLE_NS
         head = "\t".join((name, *map(str, sig), key, "1" if settled else "0"))
         try:
             self._new[name] = b"\t".join((head.encode(), registry, rest))
         except UnicodeEncodeError:
-            return  # a name that is not UTF-8 on disk: read on every run instead
+            return None  # a name that is not UTF-8 on disk: read on every run instead
         self._changed = True
         old = self._fields(name)
         if old is not None and old[5] != key.encode():
             retired = old[5].decode("ascii", "replace")
             self._new["\0" + retired] = b"\t".join([b"\0" + old[5], *old[1:]])
+        return registry
 
     # -- the registry stage ---------------------------------------------------------------------
 

@@ -90,6 +90,7 @@ class FileResult:
         "_pending",
         "_positions",
         "_reread",
+        "_stored",
         "data",
         "diagnostics",
         "display",
@@ -116,13 +117,17 @@ class FileResult:
         self._facts: dict[str, Any] | None = None
         self._positions: Positions | None = None
         self._pending: Pending | None = None
+        self._stored: bytes | None = None
         self._reread = False
 
     def _decode(self) -> None:
         pending, self._pending = self._pending, None
-        staged = pending.staged() if pending is not None else None
+        if pending is None:
+            return
+        staged = pending.staged()
         if staged is not None:  # else a line no llmreg wrote under a valid checksum: no facts
             self.absorb(staged, keep_data=False)
+            self._stored = pending.registry
 
     @property
     def kind(self) -> str | None:  # set when the document names a known kind
@@ -176,9 +181,13 @@ class FileResult:
 
     @property
     def stored_registry_part(self) -> bytes | None:
-        """What the registry stage reads of this file, as the cache stored it, when the
-        result came from the cache undecoded (``llmreg.cache.RegistryIndex.digest``)."""
-        return self._pending.registry if self._pending is not None else None
+        """What the registry stage reads of this file, as the cache stored it, when known
+        (``llmreg.cache.RegistryIndex.digest``: it then needs no encoding or decoding)."""
+        return self._pending.registry if self._pending is not None else self._stored
+
+    @stored_registry_part.setter
+    def stored_registry_part(self, value: bytes | None) -> None:
+        self._stored = value
 
     def absorb_later(self, pending: Pending) -> FileResult:
         """Take over a cached result without findings, decoded when first read."""

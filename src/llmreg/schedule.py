@@ -244,10 +244,12 @@ class _Run:
     ) -> None:
         """Record ``staged`` in its result, and in the cache when it was computed now or the
         index holds the file under another signature (``stored``: its entry as stored)."""
+        registry = None
         if key is not None and self.cache is not None:
             sig = self.signatures.get(position)
             if self.index is not None and sig is not None:
-                self.index.record(self.names[position], sig, key, stored or staged, self.seen_ns)
+                name = self.names[position]
+                registry = self.index.record(name, sig, key, stored or staged, self.seen_ns)
             elif self.index is None and computed and isinstance(staged, Staged):
                 self.cache.put(key, staged)
         result = self.results[position]
@@ -255,6 +257,7 @@ class _Run:
             result.absorb_later(staged)
         else:
             result.absorb(staged, keep_data=self.keep_data)
+            result.stored_registry_part = registry
         if tick:
             self.tick()
 
