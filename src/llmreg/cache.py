@@ -436,10 +436,9 @@ class RegistryIndex:
 
     def record(
         self, name: str, sig: Signature, key: str, staged: Staged | Stored, seen_ns: int
-    ) -> bytes | None:
+    ) -> Stored | None:
         """Remember the result of ``name``; ``seen_ns`` is the wall time before it was read.
-        Returns what the registry stage reads of it as stored (for :meth:`digest`), or None
-        when it is not stored."""
+        Returns the entry as stored, or None when it is not stored."""
         if "\t" in name or "\n" in name or "\0" in name:
             return None  # such a name cannot be a field; its file is read on every run instead
         if isinstance(staged, Stored):
@@ -463,7 +462,7 @@ class RegistryIndex:
         if old is not None and old[5] != key.encode():
             retired = old[5].decode("ascii", "replace")
             self._new["\0" + retired] = b"\t".join([b"\0" + old[5], *old[1:]])
-        return registry
+        return staged if isinstance(staged, Stored) else Stored(registry, rest)
 
     # -- the registry stage ---------------------------------------------------------------------
 
@@ -475,7 +474,8 @@ class RegistryIndex:
         of it (``registry_part``, as stored), in order, and the opt-in rules enabled (the
         rules' code is in the index's own key, the code stamp). None when a part cannot be
         written as JSON."""
-        chunks = ["\0".join(sorted(enabled)).encode()]
+        digest = hashlib.sha256("\0".join(sorted(enabled)).encode())
+        chunks: list[bytes] = []
         for name, result in zip(names, results, strict=True):
             part = result.stored_registry_part
             if part is None:  # staged in this run, or decoded already
@@ -485,8 +485,13 @@ class RegistryIndex:
                     return None
             chunks.append(name.encode("utf-8", "surrogateescape"))
             chunks.append(part)
-        # NUL and line breaks appear in neither a name (refused by record) nor compact JSON
-        return hashlib.sha256(b"\0\n".join(chunks)).hexdigest()
+            if len(chunks) >= 2048:  # hashed in batches: one join of everything would copy it
+                digest.update(b"\0\n" + b"\0\n".join(chunks))
+                chunks.clear()
+        if chunks:
+            # NUL and line breaks appear in neither a name (refused by record) nor compact JSON
+            digest.update(b"\0\n" + b"\0\n".join(chunks))
+        return digest.hexdigest()
 
     def remembered(self, digest: str, count: int) -> list[RegistryFinding] | None:
         """The registry stage's findings of the last run when what it read had ``digest``;
@@ -537,9 +542,9 @@ class RegistryIndex:
         kept = {name for name in self._old if not name.startswith("\0") or name == _MEMO}
         if not self._changed and self._new.keys() == kept:
             return
-        body = b"\n".join(self._new[name] for name in sorted(self._new))
+        body = b"\n".join([self._new[name] for name in sorted(self._new)])
         digest = hashlib.sha256(body).hexdigest().encode()
-        _write_atomic(self.path, _INDEX_MAGIC + digest + b"\n" + body)
+        _write_atomic(self.path, _INDEX_MAGIC + digest + b"\n", body)
 
 
 def _read_index(path: str) -> dict[str, bytes]:
@@ -548,10 +553,19 @@ def _read_index(path: str) -> dict[str, bytes]:
             blob = handle.read()
     except OSError:
         return {}
-    body = _checked(blob, _INDEX_MAGIC)
-    if not body:
+    header_end = len(_INDEX_MAGIC) + 64
+    if (
+        not blob.startswith(_INDEX_MAGIC)
+        or blob[header_end : header_end + 1] != b"\n"
+        # hashed in place: a copy of the body would double what a large index costs
+        or hashlib.sha256(memoryview(blob)[header_end + 1 :]).hexdigest().encode()
+        != blob[len(_INDEX_MAGIC) : header_end]
+    ):
         return {}
-    lines = body.split(b"\n")
+    lines = blob.split(b"\n")
+    del blob, lines[0]  # the header; only the lines are kept
+    if lines == [b""]:
+        return {}
     # the names decoded in one call, not one per line (a warm check of 10,000 files reads them all)
     names = b"\n".join([line[: line.find(b"\t")] for line in lines])
     try:
@@ -560,7 +574,7 @@ def _read_index(path: str) -> dict[str, bytes]:
         return {}
 
 
-def _write_atomic(target: str, blob: bytes) -> None:
+def _write_atomic(target: str, blob: bytes, more: bytes = b"") -> None:
     """Write to a temporary file beside ``target`` and rename it into place; a cache that
     cannot be written only makes the next check slower."""
     import tempfile  # only a check that computes something writes, so import it here
@@ -574,6 +588,7 @@ def _write_atomic(target: str, blob: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(blob)
+            out.write(more)  # written apart: joining a large index to its header copies it
         os.replace(temporary, target)
     except OSError:
         with contextlib.suppress(OSError):

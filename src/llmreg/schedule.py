@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llmreg.cache import Cache, RegistryIndex, Signature, Stored
@@ -99,15 +99,22 @@ def _pool_context() -> Any:
     return multiprocessing.get_context()
 
 
+# Files sent to a worker at once, and chunks in flight per worker: the files are read while the
+# workers stage earlier ones, and at most this many files' bytes are held at a time (a cold
+# check of 50,000 files held all their bytes before the first was staged).
+CHUNK_FILES = 128
+IN_FLIGHT_PER_WORKER = 4
+
+
 def _stage_parallel(
-    todo: list[Todo],
+    todo: Iterator[Todo],
+    expected: int,
     jobs: int,
     limits: Limits | None,
     options: CheckOptions | None,
-    keep_data: bool,
-    tick: Callable[[int], None],
-) -> dict[int, Staged]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    run: _Run,
+) -> None:
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     # imported before the fork, so that each worker inherits the stage's modules instead of
     # importing them again (they are not imported at start-up: see the top of this module)
@@ -115,16 +122,31 @@ def _stage_parallel(
     import llmreg.validate  # noqa: F401
 
     # several chunks per worker keep both busy to the end; few enough to keep pickling cheap
-    size = max(16, -(-len(todo) // (jobs * 8)))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    out: dict[int, Staged] = {}
+    size = min(CHUNK_FILES, max(16, -(-expected // (jobs * 8))))
+    keys: dict[int, str | None] = {}
+    pending: set[Future[list[tuple[int, Staged]]]] = set()
+
+    def settle(futures: set[Future[list[tuple[int, Staged]]]]) -> None:
+        for future in futures:
+            for position, staged in future.result():
+                run.settle(position, keys.pop(position), staged, computed=True)
+
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        futures = [pool.submit(_stage_chunk, chunk, limits, options, keep_data) for chunk in chunks]
-        for future in as_completed(futures):
-            done = future.result()
-            out.update(done)
-            tick(len(done))
-    return out
+        chunk: list[Todo] = []
+        for item in todo:
+            keys[item[0]] = item[2]
+            chunk.append(item)
+            if len(chunk) < size:
+                continue
+            pending.add(pool.submit(_stage_chunk, chunk, limits, options, run.keep_data))
+            chunk = []
+            if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                settle(done)
+        if chunk:
+            pending.add(pool.submit(_stage_chunk, chunk, limits, options, run.keep_data))
+        done, _ = wait(pending)
+        settle(done)
 
 
 class _Run:
@@ -244,20 +266,24 @@ class _Run:
     ) -> None:
         """Record ``staged`` in its result, and in the cache when it was computed now or the
         index holds the file under another signature (``stored``: its entry as stored)."""
-        registry = None
+        recorded = None
         if key is not None and self.cache is not None:
             sig = self.signatures.get(position)
             if self.index is not None and sig is not None:
                 name = self.names[position]
-                registry = self.index.record(name, sig, key, stored or staged, self.seen_ns)
+                recorded = self.index.record(name, sig, key, stored or staged, self.seen_ns)
             elif self.index is None and computed and isinstance(staged, Staged):
                 self.cache.put(key, staged)
         result = self.results[position]
         if isinstance(staged, Stored):
             result.absorb_later(staged)
+        elif recorded is not None and not staged.findings and not self.keep_data:
+            # held as the bytes just stored, decoded only if read: a cold check of a large
+            # registry then holds no facts as objects while it stages the rest
+            result.absorb_later(recorded)
         else:
             result.absorb(staged, keep_data=self.keep_data)
-            result.stored_registry_part = registry
+            result.stored_registry_part = None if recorded is None else recorded.registry
         if tick:
             self.tick()
 
@@ -285,7 +311,8 @@ def stage_files(
     """Run the per-file stage for every result, from the cache where it holds the answer.
 
     ``jobs`` None picks the number of worker processes from the machine and from how many
-    files must really be computed; the outcome is the same whatever ``jobs`` is. With an
+    files the index does not answer by their signature; the outcome is the same whatever
+    ``jobs`` is. Files are read as they are staged, so their bytes are not all held at once. With an
     ``index`` (of the registry, ``index_names`` naming each result in it), a file whose
     signature the index trusts is not read at all, and every result is recorded in it (and in
     no per-file entry). ``keep_data`` keeps each valid document's data in its result, for
@@ -293,19 +320,20 @@ def stage_files(
     cache). Without it, a result holds only the facts the registry rules read.
     """
     run = _Run(results, cache, index, index_names, progress, keep_data)
-    todo = [t for t in (run.lookup(p, limits) for p in run.serve_trusted()) if t is not None]
+    left = run.serve_trusted()
+    # read one file at a time, as it is staged: a generator, not a list of every file's bytes
+    todo = (t for t in (run.lookup(p, limits) for p in left) if t is not None)
+    # decided before reading: the files not trusted by their signature (a file whose content
+    # key the index still knows is then served without staging, in either way)
+    workers = _workers(jobs, len(left))
+    if workers > 1:
+        _stage_parallel(todo, len(left), workers, limits, options, run)
+    else:
+        for position, raw, key in todo:
+            staged, document = stage_bytes(raw, limits, options)
+            if keep_data:
+                # load() may place what pydantic refuses at any pointer: keep what the stage read
+                results[position].document = document
+            run.settle(position, key, staged, computed=True)
     if cache is not None:
         cache.hits += run.hits
-    workers = _workers(jobs, len(todo))
-    if workers > 1:
-        keys = {position: key for position, _raw, key in todo}
-        done = _stage_parallel(todo, workers, limits, options, keep_data, run.tick)
-        for position, staged in sorted(done.items()):
-            run.settle(position, keys[position], staged, computed=True, tick=False)
-        return
-    for position, raw, key in todo:
-        staged, document = stage_bytes(raw, limits, options)
-        if keep_data:
-            # load() may place what pydantic refuses at any pointer: keep what the stage read
-            results[position].document = document
-        run.settle(position, key, staged, computed=True)
