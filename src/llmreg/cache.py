@@ -342,18 +342,32 @@ class Stored:
     """One file's entry in the index, as bytes: decoded only when something reads it.
 
     ``registry`` is what the registry stage reads (``[kind, model_id, facts]``); a warm check
-    whose registry stage is remembered (``RegistryIndex.remembered``) never decodes it."""
+    whose registry stage is remembered (``RegistryIndex.remembered``) never decodes it. Held as
+    the index line and two offsets: slicing every line would copy the whole index once more."""
 
-    __slots__ = ("registry", "rest")
+    __slots__ = ("_line", "_split", "_start")
 
-    def __init__(self, registry: bytes, rest: bytes) -> None:
-        self.registry = registry
-        self.rest = rest
+    def __init__(self, line: bytes, start: int, split: int) -> None:
+        self._line = line  # ... TAB registry TAB rest
+        self._start = start
+        self._split = split
+
+    @classmethod
+    def of(cls, registry: bytes, rest: bytes) -> Stored:
+        return cls(registry + b"\t" + rest, 0, len(registry))
+
+    @property
+    def registry(self) -> bytes:
+        return self._line[self._start : self._split]
+
+    @property
+    def rest(self) -> bytes:
+        return self._line[self._split + 1 :]
 
     @property
     def clean(self) -> bool:
         """No per-file finding (the findings come first in ``rest``)."""
-        return self.rest.startswith(b"[[],")
+        return self._line.startswith(b"[[],", self._split + 1)
 
     def staged(self) -> Staged | None:
         """The entry, when it has exactly the expected shape; else None."""
@@ -418,7 +432,7 @@ class RegistryIndex:
         if split <= settled + 2:
             return None
         self._new[name] = line
-        return Stored(line[settled + 3 : split], line[split + 1 :])
+        return Stored(line, settled + 3, split)
 
     def untrust(self, name: str) -> None:
         """Forget ``name``'s entry (it could not be decoded): its file is staged again."""
@@ -431,7 +445,7 @@ class RegistryIndex:
         that a recent edit of the file replaced."""
         for fields in (self._fields(name), self._fields("\0" + key)):
             if fields is not None and fields[5] == key.encode():
-                return Stored(fields[7], fields[8])
+                return Stored.of(fields[7], fields[8])
         return None
 
     def record(
@@ -454,15 +468,18 @@ class RegistryIndex:
         settled = sig[1] <= seen_ns - SETTLE_NS and sig[2] <= seen_ns - SETTLE_NS
         head = "\t".join((name, *map(str, sig), key, "1" if settled else "0"))
         try:
-            self._new[name] = b"\t".join((head.encode(), registry, rest))
+            head_bytes = head.encode()
         except UnicodeEncodeError:
             return None  # a name that is not UTF-8 on disk: read on every run instead
+        line = b"\t".join((head_bytes, registry, rest))
+        self._new[name] = line
         self._changed = True
         old = self._fields(name)
         if old is not None and old[5] != key.encode():
             retired = old[5].decode("ascii", "replace")
             self._new["\0" + retired] = b"\t".join([b"\0" + old[5], *old[1:]])
-        return staged if isinstance(staged, Stored) else Stored(registry, rest)
+        start = len(head_bytes) + 1
+        return Stored(line, start, start + len(registry))
 
     # -- the registry stage ---------------------------------------------------------------------
 
@@ -542,9 +559,8 @@ class RegistryIndex:
         kept = {name for name in self._old if not name.startswith("\0") or name == _MEMO}
         if not self._changed and self._new.keys() == kept:
             return
-        body = b"\n".join([self._new[name] for name in sorted(self._new)])
-        digest = hashlib.sha256(body).hexdigest().encode()
-        _write_atomic(self.path, _INDEX_MAGIC + digest + b"\n", body)
+        names = sorted(self._new)
+        _write_atomic(self.path, b"", [self._new[name] for name in names], _INDEX_MAGIC)
 
 
 def _read_index(path: str) -> dict[str, bytes]:
@@ -574,9 +590,14 @@ def _read_index(path: str) -> dict[str, bytes]:
         return {}
 
 
-def _write_atomic(target: str, blob: bytes, more: bytes = b"") -> None:
+def _write_atomic(
+    target: str, blob: bytes, lines: Sequence[bytes] = (), magic: bytes = b""
+) -> None:
     """Write to a temporary file beside ``target`` and rename it into place; a cache that
-    cannot be written only makes the next check slower."""
+    cannot be written only makes the next check slower.
+
+    With ``lines``, the file is ``magic``, the SHA-256 of the lines joined by line breaks, a
+    line break and those lines, written in batches: a large index is never joined whole."""
     import tempfile  # only a check that computes something writes, so import it here
 
     folder = os.path.dirname(target)
@@ -588,7 +609,15 @@ def _write_atomic(target: str, blob: bytes, more: bytes = b"") -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(blob)
-            out.write(more)  # written apart: joining a large index to its header copies it
+            if magic:
+                digest = hashlib.sha256()
+                out.write(magic + b"0" * 64 + b"\n")  # the checksum, written at the end
+                for start in range(0, len(lines), 2048):
+                    batch = (b"\n" if start else b"") + b"\n".join(lines[start : start + 2048])
+                    digest.update(batch)
+                    out.write(batch)
+                out.seek(len(blob) + len(magic))
+                out.write(digest.hexdigest().encode())
         os.replace(temporary, target)
     except OSError:
         with contextlib.suppress(OSError):

@@ -68,7 +68,8 @@ class Staged:
 class Pending(Protocol):
     """A cached result decoded on first use (``llmreg.cache.Stored``)."""
 
-    registry: bytes
+    @property
+    def registry(self) -> bytes: ...
 
     def staged(self) -> Staged | None: ...
 
