@@ -174,8 +174,12 @@ def _flat_positions(staged: Staged) -> list[int] | None:
     return flat
 
 
+# one encoder for every entry: json.dumps with options builds a new one on each call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def _dumps(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def encode(staged: Staged) -> bytes | None:
@@ -509,6 +513,11 @@ class RegistryIndex:
             # NUL and line breaks appear in neither a name (refused by record) nor compact JSON
             digest.update(b"\0\n" + b"\0\n".join(chunks))
         return digest.hexdigest()
+
+    @property
+    def remembers(self) -> bool:
+        """The index holds a registry stage's findings (so this run's may be taken from it)."""
+        return _MEMO in self._old
 
     def remembered(self, digest: str, count: int) -> list[RegistryFinding] | None:
         """The registry stage's findings of the last run when what it read had ``digest``;

@@ -175,6 +175,10 @@ class _Run:
         self.seen_ns = time.time_ns()
         self.signatures: dict[int, Signature] = {}
         self.hits = 0  # served by the index, added to the cache's count at the end
+        # fresh results are kept as their stored bytes only when the registry stage may not
+        # need them decoded: without a remembered registry stage (a cold run) the rules run
+        # over every file's facts, and encoding then decoding them cost about a tenth of a run
+        self.lazy = self.index is not None and self.index.remembers and not keep_data
 
     def tick(self, count: int = 1) -> None:
         self.finished += count
@@ -277,9 +281,9 @@ class _Run:
         result = self.results[position]
         if isinstance(staged, Stored):
             result.absorb_later(staged)
-        elif recorded is not None and not staged.findings and not self.keep_data:
-            # held as the bytes just stored, decoded only if read: a cold check of a large
-            # registry then holds no facts as objects while it stages the rest
+        elif recorded is not None and self.lazy and not staged.findings:
+            # held as the bytes just stored, decoded only if read (the registry stage may be
+            # remembered): a large registry then holds no facts as objects
             result.absorb_later(recorded)
         else:
             result.absorb(staged, keep_data=self.keep_data)
