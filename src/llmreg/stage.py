@@ -93,19 +93,19 @@ def _stage(raw: bytes, limits: Limits | None, options: CheckOptions) -> Outcome:
         return _failed(exc.problem)
     data = fast_source.load(text, limits)
     if data is not None:
-        out, staged = _stage_document(Document(data=data), options, positions=False)
+        out, staged = _stage_document(Document(data=data), options, text, positions=False)
         if not out.items and not out.hidden:
             return out, staged, None
     try:
         document = parse(text, limits)
     except SourceError as exc:
         return _failed(exc.problem)
-    out, staged = _stage_document(document, options)
+    out, staged = _stage_document(document, options, text)
     return out, staged, document
 
 
 def _stage_document(
-    document: Document, options: CheckOptions, *, positions: bool = True
+    document: Document, options: CheckOptions, text: str, *, positions: bool = True
 ) -> tuple[_Findings, Staged]:
     from llmreg.validate import check_document
 
@@ -125,7 +125,7 @@ def _stage_document(
                 out.add("schema", "missing required key 'kind' (Provider or Model)")
             else:
                 out.add("schema", f"kind must be Provider or Model, not {kind!r}", "/kind")
-        _run_rules(out, str(kind), data, options, valid=False)
+        _run_rules(out, str(kind), data, options, text, valid=False)
         return out, staged
     staged.kind = kind
     schema_problems, out.hidden = check_document(schema_kind, data, document.yaml11, MAX_FINDINGS)
@@ -145,14 +145,16 @@ def _stage_document(
     valid = not schema_problems
     if valid:
         staged.data = data
-    _run_rules(out, str(kind), data, options, valid=valid)
+    _run_rules(out, str(kind), data, options, text, valid=valid)
     return out, staged
 
 
-def _run_rules(out: _Findings, kind: str, data: Any, options: CheckOptions, *, valid: bool) -> None:
+def _run_rules(
+    out: _Findings, kind: str, data: Any, options: CheckOptions, text: str, *, valid: bool
+) -> None:
     if not isinstance(data, dict):
         return
-    context = FileContext(kind=kind, data=data, options=options)
+    context = FileContext(kind=kind, data=data, options=options, text=text)
     for rule in file_rules():
         runs = rule.kinds is None or kind in rule.kinds
         if runs and (valid or not rule.valid_only) and rule.check is not None:
