@@ -44,14 +44,24 @@ from llmreg.constants import SAFE_INTEGER
 from llmreg.source import DEFAULT_LIMITS, Limits, yaml11_reading
 
 # Checked with plain substring tests and small anchored patterns: one regular expression with all
-# the alternatives cost more than yaml-rs itself (430 against 70 microseconds a file).
-_RISKY_TEXT = ("!", "&", "*", "\t", "<<", "\n%", "\n---", "\n...", "\ufeff")
-# a plain number right after a line break, ': ', '- ', '[', ',', '{' or '? ' with a leading
-# zero, a base prefix, underscores, colons or an exponent
-_RISKY_NUMBER = re.compile(r"(?:[:\[,{?\n]|- )[ ]*[-+]?(?:0\d|\.?\d[\d.]*[_:eExXoObB])")
+# the alternatives cost more than yaml-rs itself (430 against 70 microseconds a file). A single
+# character is found at memchr speed; a longer marker is looked for only when a character it
+# needs is there (a two-character search over a text full of line breaks costs twenty times more).
+_RISKY_CHARS = ("!", "&", "*", "\t", "\ufeff")
+_RISKY_RUNS = (("<", "<<"), ("%", "\n%"), ("---", "\n---"), ("...", "\n..."))
+# a plain number right after a line break, ':', '[', ',', '{' or '?' (then spaces), or after '- ',
+# with a leading zero, a base prefix, underscores, colons or an exponent. Two patterns, so that
+# each starts with a character class the regex engine skips to; the spaces are taken
+# possessively and the number's first character is looked ahead for, which fails the many
+# line breaks and colons before a letter at once (a third of the cost of one pattern).
+_RISKY_NUMBER_TAIL = r"(?=[-+.\d])[-+]?(?:0\d|\.?\d[\d.]*[_:eExXoObB])"
+_RISKY_NUMBER = re.compile(r"[:\[,{?\n] *+" + _RISKY_NUMBER_TAIL)
+_RISKY_ITEM_NUMBER = re.compile(r"- ++" + _RISKY_NUMBER_TAIL)
 # a date with a one-digit month or day, which yaml-rs still reads as a date
 _SHORT_DATE = re.compile(r"-(?:\d-|\d\d-\d(?!\d))")
-_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+# What an ASCII text may hold; the rest (control characters, DEL) is what YAML does not allow.
+# Deleting these bytes leaves nothing for a clean text, in a fifth of a regular expression's search.
+_ASCII_ALLOWED = bytes([0x0A, 0x0D, *range(0x20, 0x7F)])
 # what YAML does not allow in a stream, which the reference reports, and the line breaks of
 # YAML 1.1 (NEL, LS, PS), which the reference reads as YAML 1.2 does only through stand-ins
 _NOT_ALLOWED = re.compile(
@@ -60,6 +70,17 @@ _NOT_ALLOWED = re.compile(
 
 
 _NUMBER_START = frozenset("+-0123456789")
+# The YAML 1.1 booleans (``source._YAML11_BOOL``, whose '$' also matches before a final line
+# break): every other YAML 1.1 look-alike starts with a character of _NUMBER_START, so a string
+# that does not is looked up here instead of going through yaml11_reading's five patterns.
+_YAML11_WORDS = frozenset(
+    word + end
+    for word in (
+        *("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO"),
+        *("on", "On", "ON", "off", "Off", "OFF"),
+    )
+    for end in ("", "\n")
+)
 # yaml-rs takes '[|x]', '[a, >x]', '{k: @x}' for plain scalars, which YAML forbids (an indicator
 # cannot start a plain scalar); '[:x]' and '[?x]' are plain in YAML 1.2 but libyaml refuses the
 # first and reads the second as a mapping. A string that starts so is declined, however written.
@@ -77,20 +98,32 @@ def _flow_over_lines(text: str) -> bool:
     """A line opens more flow collections than it closes, not counting quoted text (or has a
     quote left open): yaml-rs accepts keys over several lines in a flow mapping, which YAML
     refuses."""
-    for line in text.split("\n"):
-        if "[" not in line and "{" not in line:
-            continue
+    # only the lines with a '[' or '{' are looked at (a registry file has a few among many),
+    # found with str.find: a regular expression's search for either costs thirty times more
+    position = 0
+    while True:
+        square, curly = text.find("[", position), text.find("{", position)
+        if square < 0 and curly < 0:
+            return False
+        opening = curly if square < 0 else square if curly < 0 else min(square, curly)
+        start = text.rfind("\n", 0, opening) + 1
+        end = text.find("\n", opening)
+        if end < 0:
+            line, position = text[start:], len(text)
+        else:
+            line, position = text[start:end], end + 1
         if '"' in line or "'" in line:
             line = _QUOTED.sub("", line)
             if '"' in line or "'" in line:
                 return True
         if line.count("[") + line.count("{") > line.count("]") + line.count("}"):
             return True
-    return False
 
 
 def _risky(text: str) -> bool:
-    if any(marker in text for marker in _RISKY_TEXT):
+    if any(marker in text for marker in _RISKY_CHARS):
+        return True
+    if any(needed in text and marker in text for needed, marker in _RISKY_RUNS):
         return True
     if text.startswith(("%", "---", "...")):
         return True
@@ -98,13 +131,18 @@ def _risky(text: str) -> bool:
         # yaml-rs ends a block scalar at the end of the text with a line break YAML 1.2 does not
         # add (chomping, 8.1.1.2: the last line break is kept only if present)
         return True
-    if _LONE_CR.search(text) or _BARE_COLON.search(text):
+    if ("\r" in text and _LONE_CR.search(text)) or _BARE_COLON.search(text):
         return True
     if ("[" in text or "{" in text) and _flow_over_lines(text):
         return True
-    if (_CONTROL if text.isascii() else _NOT_ALLOWED).search(text):
+    if text.isascii():
+        if text.encode("ascii").translate(None, _ASCII_ALLOWED):
+            return True
+    elif _NOT_ALLOWED.search(text):
         return True
-    return bool(_SHORT_DATE.search(text) or _RISKY_NUMBER.search(text))
+    return bool(
+        _SHORT_DATE.search(text) or _RISKY_NUMBER.search(text) or _RISKY_ITEM_NUMBER.search(text)
+    )
 
 
 def _plain(data: Any, limits: Limits) -> bool:
@@ -139,7 +177,10 @@ def _plain(data: Any, limits: Limits) -> bool:
             if item[:1] in _INDICATOR_START or (item.isspace() and "\n" in item):
                 return False
             # every YAML 1.1 look-alike is a short word (yes, off...) or starts like a number
-            if (len(item) <= 5 or item[:1] in _NUMBER_START) and yaml11_reading(item):
+            if item[:1] in _NUMBER_START:
+                if yaml11_reading(item):
+                    return False
+            elif item in _YAML11_WORDS:
                 return False
         elif kind is float:
             if not math.isfinite(item):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from llmreg import fast_source, source
@@ -146,3 +146,95 @@ def test_the_string_prefilter_keeps_every_yaml11_look_alike(
 ) -> None:
     text = data.draw(st.from_regex(pattern, fullmatch=True))
     assert len(text) <= 5 or text[:1] in fast_source._NUMBER_START
+
+
+# -- the text checks against the forms they replaced (old vs new over generated texts) ---------
+
+_OLD_RISKY_TEXT = ("!", "&", "*", "\t", "<<", "\n%", "\n---", "\n...", "\ufeff")
+_OLD_RISKY_NUMBER = re.compile(r"(?:[:\[,{?\n]|- )[ ]*[-+]?(?:0\d|\.?\d[\d.]*[_:eExXoObB])")
+_OLD_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _old_flow_over_lines(text: str) -> bool:
+    for line in text.split("\n"):
+        if "[" not in line and "{" not in line:
+            continue
+        if '"' in line or "'" in line:
+            line = fast_source._QUOTED.sub("", line)
+            if '"' in line or "'" in line:
+                return True
+        if line.count("[") + line.count("{") > line.count("]") + line.count("}"):
+            return True
+    return False
+
+
+def _old_risky(text: str) -> bool:
+    """fast_source._risky before its checks were made cheaper, kept as the reference."""
+    if any(marker in text for marker in _OLD_RISKY_TEXT):
+        return True
+    if text.startswith(("%", "---", "...")):
+        return True
+    if not text.endswith("\n"):
+        return True
+    if fast_source._LONE_CR.search(text) or fast_source._BARE_COLON.search(text):
+        return True
+    if ("[" in text or "{" in text) and _old_flow_over_lines(text):
+        return True
+    if (_OLD_CONTROL if text.isascii() else fast_source._NOT_ALLOWED).search(text):
+        return True
+    return bool(fast_source._SHORT_DATE.search(text) or _OLD_RISKY_NUMBER.search(text))
+
+
+def _same_checks(text: str) -> None:
+    assert fast_source._risky(text) == _old_risky(text), repr(text)
+    assert fast_source._flow_over_lines(text) == _old_flow_over_lines(text), repr(text)
+    numbers = fast_source._RISKY_NUMBER.search(text) or fast_source._RISKY_ITEM_NUMBER.search(text)
+    assert bool(numbers) == bool(_OLD_RISKY_NUMBER.search(text)), repr(text)
+
+
+@pytest.mark.parametrize(("name", "text"), TEXTS, ids=[n for n, _ in TEXTS])
+def test_text_checks_agree_with_their_old_form_on_the_corpus(name: str, text: str) -> None:
+    _same_checks(text)
+
+
+_SOUP = list("ab019eExXoO_.:-+ ?,[]{}'\"\n\r\t\x07\x7f\x85é!&*<%")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_SOUP), max_size=40))
+@example("a: - 017\n")
+@example("k: [1, {a: 0x1}]\n")
+@example("- -  +.5e3\n")
+@example("a: b\n[\nx\n")
+def test_text_checks_agree_with_their_old_form(text: str) -> None:
+    _same_checks(text)
+    _same_checks(text + "\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=8, max_size=300))
+def test_text_checks_agree_with_their_old_form_on_grammar_texts(data: bytes) -> None:
+    from helpers.yamlish import document_from_bytes
+
+    _same_checks(document_from_bytes(data))
+
+
+def test_the_yaml11_words_are_the_reference_booleans() -> None:
+    # the pattern's words, and each with the final line break that '$' lets through
+    words = source._YAML11_BOOL.pattern.removeprefix("^(?:").removesuffix(")$").split("|")
+    assert {w + end for w in words for end in ("", "\n")} == fast_source._YAML11_WORDS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("yYeEsSnNoOfF01+-:_. \nx")), max_size=7))
+def test_the_string_check_keeps_every_yaml11_answer(text: str) -> None:
+    # old: yaml11_reading for every string of at most five characters or number-like start
+    old = (len(text) <= 5 or text[:1] in fast_source._NUMBER_START) and bool(
+        source.yaml11_reading(text)
+    )
+    new = (
+        bool(source.yaml11_reading(text))
+        if text[:1] in fast_source._NUMBER_START
+        else text in fast_source._YAML11_WORDS
+    )
+    assert new == old
