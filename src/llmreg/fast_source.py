@@ -36,8 +36,8 @@ fuzz target ``fuzz/reader_diff.py`` compare them on texts from a grammar of the 
 from __future__ import annotations
 
 import datetime
-import math
 import re
+from math import isfinite
 from typing import Any
 
 from llmreg.constants import SAFE_INTEGER
@@ -145,53 +145,76 @@ def _risky(text: str) -> bool:
     )
 
 
+def _plain_leaf(value: Any) -> bool:
+    """A scalar the reference reads the same (see _plain)."""
+    kind = type(value)
+    if kind is str:
+        first = value[:1]
+        # every YAML 1.1 look-alike is a short word (yes, off...) or starts like a number
+        if first in _NUMBER_START:
+            return not yaml11_reading(value)
+        return not (
+            first in _INDICATOR_START
+            or value in _YAML11_WORDS
+            or (value.isspace() and "\n" in value)
+        )
+    if kind is float:
+        return isfinite(value)
+    if kind is int:
+        return bool(-SAFE_INTEGER < value < SAFE_INTEGER)
+    # None and booleans; a date, a timestamp, bytes: the reference reads them otherwise
+    return value is None or kind is bool
+
+
 def _plain(data: Any, limits: Limits) -> bool:
     """JSON data with string keys, finite numbers, no YAML 1.1 look-alikes, within limits.
 
-    Dates (see the module's notes) are replaced by their ISO text on the way.
+    Dates (see the module's notes) are replaced by their ISO text on the way. Only collections
+    go on the stack; their scalars, most of the nodes, are judged where they are found.
     """
-    nodes = 0
+    kind = type(data)
+    if kind is not dict and kind is not list:
+        return limits.max_nodes >= 1 and _plain_leaf(data)
+    max_depth, max_nodes = limits.max_depth, limits.max_nodes
+    nodes = 1  # every value and every key, as the reference counts them
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         item, depth = stack.pop()
-        nodes += 1
-        kind = type(item)
-        if kind is dict:
-            if depth >= limits.max_depth:
-                return False
-            for key, value in item.items():
-                if type(key) is not str or key[:1] in _INDICATOR_START:
-                    return False
-                if type(value) is datetime.date:
-                    item[key] = value = value.isoformat()
-                nodes += 1
-                stack.append((value, depth + 1))
-        elif kind is list:
-            if depth >= limits.max_depth:
-                return False
-            for index, value in enumerate(item):
-                if type(value) is datetime.date:
-                    item[index] = value = value.isoformat()
-                stack.append((value, depth + 1))
-        elif kind is str:
-            if item[:1] in _INDICATOR_START or (item.isspace() and "\n" in item):
-                return False
-            # every YAML 1.1 look-alike is a short word (yes, off...) or starts like a number
-            if item[:1] in _NUMBER_START:
-                if yaml11_reading(item):
-                    return False
-            elif item in _YAML11_WORDS:
-                return False
-        elif kind is float:
-            if not math.isfinite(item):
-                return False
-        elif kind is int:
-            if not -SAFE_INTEGER < item < SAFE_INTEGER:
-                return False
-        elif item is not None and kind is not int and kind is not bool:
-            return False  # a date, a timestamp, bytes: the reference reads them otherwise
-        if nodes > limits.max_nodes:
+        if depth >= max_depth:
             return False
+        is_dict = type(item) is dict
+        nodes += 2 * len(item) if is_dict else len(item)
+        if nodes > max_nodes:
+            return False
+        for key, value in item.items() if is_dict else enumerate(item):
+            if is_dict and (type(key) is not str or key[:1] in _INDICATOR_START):
+                return False
+            kind = type(value)
+            if kind is dict or kind is list:
+                stack.append((value, depth + 1))
+                continue
+            if kind is datetime.date:
+                item[key] = value = value.isoformat()
+                kind = str
+            if kind is str:
+                first = value[:1]
+                if first in _NUMBER_START:
+                    if yaml11_reading(value):
+                        return False
+                elif (
+                    first in _INDICATOR_START
+                    or value in _YAML11_WORDS
+                    or (value.isspace() and "\n" in value)
+                ):
+                    return False
+            elif kind is int:
+                if not -SAFE_INTEGER < value < SAFE_INTEGER:
+                    return False
+            elif kind is float:
+                if not isfinite(value):
+                    return False
+            elif value is not None and kind is not bool:
+                return False  # a timestamp, bytes: the reference reads them otherwise
     return True
 
 

@@ -94,25 +94,26 @@ class _Declined(Exception):
 
 
 def _needs_shift(value: Any) -> bool:
-    """True when ``value`` holds an integral float; _Declined for numbers beyond 2**53."""
+    """True when ``value`` holds an integral float; _Declined for numbers beyond 2**53.
+
+    Only collections go on the stack; their scalars are judged where they are found."""
     found = False
-    stack = [value]
+    stack: list[Any] = [[value]]
     while stack:
         item = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-        elif kind is float:
-            if not math.isfinite(item):
-                raise _Declined  # JSON has no such number; the reader reports it anyway
-            if item.is_integer():
-                if not -SAFE_INTEGER < item < SAFE_INTEGER:
-                    raise _Declined
-                found = True
-        elif kind is int and not -SAFE_INTEGER < item < SAFE_INTEGER:
-            raise _Declined
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append(child)
+            elif kind is float:
+                if not math.isfinite(child):
+                    raise _Declined  # JSON has no such number; the reader reports it anyway
+                if child.is_integer():
+                    if not -SAFE_INTEGER < child < SAFE_INTEGER:
+                        raise _Declined
+                    found = True
+            elif kind is int and not -SAFE_INTEGER < child < SAFE_INTEGER:
+                raise _Declined
     return found
 
 

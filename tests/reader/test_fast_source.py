@@ -6,16 +6,21 @@ constructs where yaml-rs and the reference are known to differ.
 
 from __future__ import annotations
 
+import copy
+import datetime
+import math
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from llmreg import fast_source, source
-from llmreg.source import SourceError, parse, read_text
+from llmreg.constants import SAFE_INTEGER
+from llmreg.source import Limits, SourceError, parse, read_text
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -238,3 +243,82 @@ def test_the_string_check_keeps_every_yaml11_answer(text: str) -> None:
         else text in fast_source._YAML11_WORDS
     )
     assert new == old
+
+
+def _old_plain(data: Any, limits: Limits) -> bool:
+    """fast_source._plain before it judged scalars in place, kept as the reference."""
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        kind = type(item)
+        if kind is dict:
+            if depth >= limits.max_depth:
+                return False
+            for key, value in item.items():
+                if type(key) is not str or key[:1] in fast_source._INDICATOR_START:
+                    return False
+                if type(value) is datetime.date:
+                    item[key] = value = value.isoformat()
+                nodes += 1
+                stack.append((value, depth + 1))
+        elif kind is list:
+            if depth >= limits.max_depth:
+                return False
+            for index, value in enumerate(item):
+                if type(value) is datetime.date:
+                    item[index] = value = value.isoformat()
+                stack.append((value, depth + 1))
+        elif kind is str:
+            if item[:1] in fast_source._INDICATOR_START or (item.isspace() and "\n" in item):
+                return False
+            if (len(item) <= 5 or item[:1] in fast_source._NUMBER_START) and source.yaml11_reading(
+                item
+            ):
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif kind is int:
+            if not -SAFE_INTEGER < item < SAFE_INTEGER:
+                return False
+        elif item is not None and kind is not int and kind is not bool:
+            return False
+        if nodes > limits.max_nodes:
+            return False
+    return True
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.floats(),
+    st.dates(),
+    st.datetimes(),
+    st.binary(max_size=2),
+    st.sampled_from(["yes", "No", "off\n", "y", "017", "1:20", "1_0", "|x", ">", "?", " \n"]),
+    st.text(alphabet=st.sampled_from(list("aY01+-:|> \n")), max_size=6),
+)
+_KEYS = st.one_of(st.text(alphabet=st.sampled_from(list("ab:?|@ ")), max_size=3), st.integers(0, 3))
+_DATA = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    data=_DATA,
+    max_depth=st.integers(1, 6),
+    max_nodes=st.integers(0, 60),
+)
+def test_plain_agrees_with_its_old_form(data: Any, max_depth: int, max_nodes: int) -> None:
+    limits = Limits(max_depth=max_depth, max_nodes=max_nodes)
+    old_data, new_data = copy.deepcopy(data), copy.deepcopy(data)
+    old = _old_plain(old_data, limits)
+    assert fast_source._plain(new_data, limits) == old
+    if old:  # the dates were written as text the same way
+        assert repr(new_data) == repr(old_data)
