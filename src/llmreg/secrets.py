@@ -198,21 +198,19 @@ class Leak:
 
 
 def _credential_keys(value: Any, path: Path, found: dict[Path, Leak]) -> None:
+    # only collections are descended into: a scalar below a mapping key holds no key itself
     if isinstance(value, dict):
         for key, item in value.items():
-            child = (*path, key)
-            if (
-                isinstance(key, str)
-                and isinstance(item, str)
-                and item
-                and CREDENTIAL_KEYS.match(key)
-            ):
-                found[child] = Leak(child, "credential-key")
-            else:
-                _credential_keys(item, child, found)
+            if isinstance(item, str):
+                if item and isinstance(key, str) and CREDENTIAL_KEYS.match(key):
+                    child = (*path, key)
+                    found[child] = Leak(child, "credential-key")
+            elif isinstance(item, (dict, list)):
+                _credential_keys(item, (*path, key), found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _credential_keys(item, (*path, index), found)
+            if isinstance(item, (dict, list)):
+                _credential_keys(item, (*path, index), found)
 
 
 def _shapes(value: Any, path: Path, found: dict[Path, Leak], keys: list[Leak]) -> None:

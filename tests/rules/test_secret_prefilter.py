@@ -163,3 +163,50 @@ def test_url_credentials_shortcut_keeps_every_answer(value: str) -> None:
         return None
 
     assert secrets.url_credentials(value) == reference(value)
+
+
+def _old_credential_keys(
+    value: object, path: tuple[object, ...], found: dict[tuple[object, ...], secrets.Leak]
+) -> None:
+    """secrets._credential_keys before it stopped descending into scalars, as the reference."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = (*path, key)
+            if (
+                isinstance(key, str)
+                and isinstance(item, str)
+                and item
+                and secrets.CREDENTIAL_KEYS.match(key)
+            ):
+                found[child] = secrets.Leak(child, "credential-key")
+            else:
+                _old_credential_keys(item, child, found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _old_credential_keys(item, (*path, index), found)
+
+
+_BODIES = st.recursive(
+    st.one_of(st.none(), st.integers(), st.sampled_from(["", "x", "sk-abc"])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.one_of(
+                st.sampled_from(["api_key", "Password", "token", "x", "api-key "]), st.integers()
+            ),
+            inner,
+            max_size=3,
+        ),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_BODIES)
+def test_credential_keys_agree_with_their_old_form(body: object) -> None:
+    old: dict[tuple[object, ...], secrets.Leak] = {}
+    new: dict[tuple[object, ...], secrets.Leak] = {}
+    _old_credential_keys(body, ("params",), old)
+    secrets._credential_keys(body, ("params",), new)
+    assert list(new.items()) == list(old.items())

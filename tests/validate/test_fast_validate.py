@@ -142,7 +142,7 @@ def test_unsafe_schemas_make_the_fast_path_decline_integral_floats() -> None:
 
 
 def _old_needs_shift(value: Any) -> bool:
-    """fast_validate._needs_shift before it judged scalars in place, kept as the reference."""
+    """fast_validate._needs_shift before it was one pass with _shifted, kept as the reference."""
     import math
 
     from llmreg.constants import SAFE_INTEGER
@@ -184,14 +184,36 @@ _NUMBERS = st.recursive(
 )
 
 
-def _outcome(function: Any, value: Any) -> object:
+def _old_shifted(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {key: _old_shifted(item) for key, item in value.items()}
+    if kind is list:
+        return [_old_shifted(item) for item in value]
+    if kind is float and value.is_integer():
+        return value + 0.5
+    return value
+
+
+def _old_outcome(value: Any) -> object:
     try:
-        return function(value)
+        needs = _old_needs_shift(value)
     except fast_validate._Declined:
         return "declined"
+    return needs, repr(_old_shifted(value) if needs else value)
+
+
+def _new_outcome(value: Any) -> object:
+    before = repr(value)
+    try:
+        shifted = fast_validate._shifted(value)
+    except fast_validate._Declined:
+        return "declined"
+    assert repr(value) == before  # the document itself is never changed
+    return shifted is not value, repr(shifted)
 
 
 @settings(max_examples=500, deadline=None)
 @given(_NUMBERS)
-def test_needs_shift_agrees_with_its_old_form(value: Any) -> None:
-    assert _outcome(fast_validate._needs_shift, value) == _outcome(_old_needs_shift, value)
+def test_shifting_agrees_with_its_old_form(value: Any) -> None:
+    assert _new_outcome(value) == _old_outcome(value)
