@@ -47,7 +47,12 @@ from llmreg.source import DEFAULT_LIMITS, Limits, yaml11_reading
 # the alternatives cost more than yaml-rs itself (430 against 70 microseconds a file). A single
 # character is found at memchr speed; a longer marker is looked for only when a character it
 # needs is there (a two-character search over a text full of line breaks costs twenty times more).
-_RISKY_CHARS = ("!", "&", "*", "\t", "\ufeff")
+_RISKY_CHARS = ("\t", "\ufeff")
+# '!', '&' and '*' start a tag, an anchor or an alias only where a node starts: at the start of
+# the text, after white space, '[', '{', ',' or ':' (the value of a JSON-like key). Elsewhere
+# they are text (access_id: '*', R&D, a URL's query string) and leave the file to the fast path.
+_PROPERTY_CHARS = ("!", "&", "*")
+_NODE_PROPERTY = re.compile(r"(?:^|[\s\[{,:])[!&*]")
 _RISKY_RUNS = (("<", "<<"), ("%", "\n%"), ("---", "\n---"), ("...", "\n..."))
 # a plain number right after a line break, ':', '[', ',', '{' or '?' (then spaces), or after '- ',
 # with a leading zero, a base prefix, underscores, colons or an exponent. Two patterns, so that
@@ -57,8 +62,10 @@ _RISKY_RUNS = (("<", "<<"), ("%", "\n%"), ("---", "\n---"), ("...", "\n..."))
 _RISKY_NUMBER_TAIL = r"(?=[-+.\d])[-+]?(?:0\d|\.?\d[\d.]*[_:eExXoObB])"
 _RISKY_NUMBER = re.compile(r"[:\[,{?\n] *+" + _RISKY_NUMBER_TAIL)
 _RISKY_ITEM_NUMBER = re.compile(r"- ++" + _RISKY_NUMBER_TAIL)
-# a date with a one-digit month or day, which yaml-rs still reads as a date
-_SHORT_DATE = re.compile(r"-(?:\d-|\d\d-\d(?!\d))")
+# a date with a one-digit month or day, which a YAML 1.1 reader takes for a date (yaml-rs 0.1.6
+# does not, an earlier one did); its year has four digits, which model names such as
+# claude-3-5-haiku or llama-3-1-8b do not
+_SHORT_DATE = re.compile(r"-(?<=\d{4}-)(?:\d-|\d\d-\d(?!\d))")
 # What an ASCII text may hold; the rest (control characters, DEL) is what YAML does not allow.
 # Deleting these bytes leaves nothing for a clean text, in a fifth of a regular expression's search.
 _ASCII_ALLOWED = bytes([0x0A, 0x0D, *range(0x20, 0x7F)])
@@ -123,6 +130,8 @@ def _flow_over_lines(text: str) -> bool:
 def _risky(text: str) -> bool:
     if any(marker in text for marker in _RISKY_CHARS):
         return True
+    if any(marker in text for marker in _PROPERTY_CHARS) and _NODE_PROPERTY.search(text):
+        return True
     if any(needed in text and marker in text for needed, marker in _RISKY_RUNS):
         return True
     if text.startswith(("%", "---", "...")):
@@ -143,6 +152,9 @@ def _risky(text: str) -> bool:
     return bool(
         _SHORT_DATE.search(text) or _RISKY_NUMBER.search(text) or _RISKY_ITEM_NUMBER.search(text)
     )
+
+
+_DATE = datetime.date
 
 
 def _plain_leaf(value: Any) -> bool:
@@ -193,7 +205,7 @@ def _plain(data: Any, limits: Limits) -> bool:
             if kind is dict or kind is list:
                 stack.append((value, depth + 1))
                 continue
-            if kind is datetime.date:
+            if kind is _DATE:
                 item[key] = value = value.isoformat()
                 kind = str
             if kind is str:
@@ -203,7 +215,8 @@ def _plain(data: Any, limits: Limits) -> bool:
                         return False
                 elif (
                     first in _INDICATOR_START
-                    or value in _YAML11_WORDS
+                    # the length first: hashing a long string costs more than the lookup
+                    or (len(value) <= 4 and value in _YAML11_WORDS)
                     or (value.isspace() and "\n" in value)
                 ):
                     return False
