@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from helpers.lsp_client import LspClient, LspError
 
 pytest.importorskip("pygls")
