@@ -29,10 +29,17 @@ def file_uri(path: Path) -> str:
 
 
 class LspClient:
-    def __init__(self, argv: Sequence[str], cwd: Path, stderr: IO[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        stderr: IO[bytes] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.process = subprocess.Popen(
             list(argv),
             cwd=cwd,
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr if stderr is not None else subprocess.DEVNULL,
