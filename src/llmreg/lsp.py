@@ -226,6 +226,16 @@ def make_server(
                     lambda: ls.publish(ls.session.on_disk(path)),  # noqa: B023 - run at once
                 )
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def folders_changed(ls: LlmregServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        def refold() -> None:
+            # pygls has applied the change to its own list of folders by now
+            uris = [folder.uri for folder in ls.workspace.folders.values()]
+            ls.session.roots = [p for p in (_path(uri) for uri in uris) if p is not None]
+            ls.publish(ls.session.reload())
+
+        ls.guarded("the change of workspace folders", refold)
+
     return server
 
 

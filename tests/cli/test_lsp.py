@@ -223,3 +223,24 @@ def test_without_pygls_it_says_what_to_install(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         "llmreg: the language server needs pygls: pip install 'llmreg[lsp]'"
     ]
+
+
+def test_each_workspace_folder_has_its_settings_and_registry(project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    client = LspClient([sys.executable, "-m", "llmreg", "lsp", "--no-cache"], cwd=tmp_path)
+    try:
+        client.initialize(other)
+        model = project / "providers.d" / "default" / "models" / "gpt-4o.yaml"
+        uri = client.open(model, model.read_text(encoding="utf-8"))
+        # outside every folder: checked as from the first folder, where it is in no registry
+        assert client.diagnostics(uri) == []
+        client.notify(
+            "workspace/didChangeWorkspaceFolders",
+            {"event": {"added": [{"uri": project.as_uri(), "name": "project"}], "removed": []}},
+        )
+        found = _published(client.diagnostics(uri))
+        assert [(f[0], f[4]) for f in found] == [("unresolved-reference", "warning")]
+        assert client.close() == 0
+    finally:
+        client.kill()
