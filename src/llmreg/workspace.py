@@ -238,7 +238,7 @@ class Project:
             if not self.registry.is_dir():
                 if not self.said_missing:
                     self.said_missing = True
-                    log(f"the registry {self.registry} does not exist; files are checked alone")
+                    log(f"the registry {self.registry} is not a folder; files are checked alone")
                 return None
             workspace = Workspace(self.registry, self.settings, self.cache)
             workspace.load()

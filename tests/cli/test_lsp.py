@@ -197,7 +197,7 @@ def test_a_registry_that_does_not_exist_is_logged(tmp_path: Path) -> None:
         client.initialize(root)
         uri = client.open(root / "nowhere" / "default" / "models" / "m.yaml", "kind: Model\n")
         assert {d["code"] for d in client.diagnostics(uri)} == {"schema"}
-        assert any("does not exist" in line for line in client.log)
+        assert any("is not a folder" in line for line in client.log)
         assert client.close() == 0
     finally:
         client.kill()
@@ -244,3 +244,23 @@ def test_each_workspace_folder_has_its_settings_and_registry(project: Path, tmp_
         assert client.close() == 0
     finally:
         client.kill()
+
+
+def test_files_created_and_deleted_on_disk_republish(server: LspClient, project: Path) -> None:
+    server.initialize(project)
+    provider = project / "providers.d" / "default" / "providers" / "p.yaml"
+    uri = server.open(provider, provider.read_text(encoding="utf-8"))
+    assert [d["code"] for d in server.diagnostics(uri)] == ["unresolved-reference"]
+    # asked for while handling 'initialized', so before these diagnostics were sent
+    (request,) = server.server_requests
+    assert request["method"] == "client/registerCapability"
+    created = project / "providers.d" / "default" / "models" / "gpt-5o.yaml"
+    created.write_text("kind: Model\nworkspace: default\nname: gpt-5o\n", encoding="utf-8")
+    changes = [{"uri": created.as_uri(), "type": 1}]  # Created
+    server.notify("workspace/didChangeWatchedFiles", {"changes": changes})
+    assert server.diagnostics(uri) == []  # default/gpt-5o is defined now
+    created.unlink()
+    changes = [{"uri": created.as_uri(), "type": 3}]  # Deleted
+    server.notify("workspace/didChangeWatchedFiles", {"changes": changes})
+    assert [d["code"] for d in server.diagnostics(uri)] == ["unresolved-reference"]
+    assert server.close() == 0
