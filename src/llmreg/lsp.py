@@ -25,6 +25,7 @@ from llmreg.workspace import Session, check_alone
 
 NAME = "llmreg"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # LSP's line breaks
+_COMMENT = re.compile(r"[ \t]#")  # where a YAML comment starts (a '#' after a blank)
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -38,12 +39,13 @@ def _utf16(text: str) -> int:
 
 
 def lsp_range(finding: Diagnostic, lines: Sequence[str]) -> types.Range:
-    """From the finding's position to the end of its line's text (trailing blanks left out),
-    in LSP's 0-based lines and UTF-16 columns; clamped to the text."""
+    """From the finding's position to the end of its line's text (a trailing comment and
+    blanks left out), in LSP's 0-based lines and UTF-16 columns; clamped to the text."""
     line = min(max(finding.line - 1, 0), max(len(lines) - 1, 0))
     text = lines[line] if lines else ""
     start = min(max(finding.column - 1, 0), len(text))
-    end = len(text.rstrip())
+    comment = _COMMENT.search(text, start)
+    end = len(text[: comment.start() if comment else len(text)].rstrip())
     if end <= start:
         end = len(text)
     return types.Range(

@@ -158,6 +158,10 @@ def test_lsp_positions_are_utf16_code_units() -> None:
     assert (published.range.start.line, published.range.start.character) == (1, 4)
     assert (published.range.end.line, published.range.end.character) == (1, 7)
     assert (published.code, published.source, published.severity) == ("schema", "llmreg", 1)
+    (commented,) = lsp_diagnostics([finding], "\nkey: value  # a comment\n")
+    assert (commented.range.start.character, commented.range.end.character) == (3, 10)
+    (only_comment,) = lsp_diagnostics([finding], "\nabc # c\n")  # at a comment: to the end
+    assert (only_comment.range.start.character, only_comment.range.end.character) == (3, 7)
     beyond = Diagnostic(file="f", line=9, column=99, rule="schema", message="m", severity="warning")
     (clamped,) = lsp_diagnostics([beyond], text)
     assert (clamped.range.start.line, clamped.range.start.character) == (2, 4)
