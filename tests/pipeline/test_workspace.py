@@ -5,8 +5,10 @@ moved. The LSP positions (``llmreg.lsp``) are UTF-16 code units."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,3 +168,30 @@ def test_lsp_positions_are_utf16_code_units() -> None:
     (clamped,) = lsp_diagnostics([beyond], text)
     assert (clamped.range.start.line, clamped.range.start.character) == (2, 4)
     assert clamped.severity == 2
+
+
+def _hostile() -> list[Any]:
+    from helpers.hostile_cases import CASES
+
+    return [case for case in CASES if case.setup is None]
+
+
+@pytest.mark.parametrize("case", _hostile(), ids=lambda case: case.id)
+def test_the_hostile_corpus_as_editor_text_gets_what_check_reports(
+    case: Any, tmp_path: Path
+) -> None:
+    root = tmp_path / "registry"
+    texts = {}
+    for name, content in case.files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        raw = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+        path.write_bytes(raw)
+        with contextlib.suppress(UnicodeDecodeError):  # bytes an editor cannot hold as text
+            texts[path.resolve()] = raw.decode("utf-8")
+    workspace = Workspace(root)
+    workspace.load()
+    for path, text in texts.items():
+        workspace.set_text(path, text)
+    for path in texts:
+        assert workspace.findings(path) == _check(root, path, settings.DEFAULT_SETTINGS), path
