@@ -556,7 +556,7 @@ def test_a_hostile_index_is_one_snapshot_error(
 ) -> None:
     _, path = built
     raw = path.read_bytes()
-    head, old, rest = raw.split(b"\n", 2)
+    head, _index, rest = raw.split(b"\n", 2)
     path.write_bytes(b"\n".join([head, b'"index":' + index + b",", rest]))
     with pytest.raises(llmreg.SnapshotError, match="index does not match the definitions"):
         llmreg.load_snapshot(path)
