@@ -241,9 +241,23 @@ def _read_bounded(source: Path, max_bytes: int) -> bytes:
 
 
 def _load_snapshot(source: Path, max_bytes: int) -> Registry:
+    return _from_bytes(_read_bounded(source, max_bytes), source)
+
+
+def registry_from_bytes(raw: bytes, source: Path | str) -> Registry:
+    """The verified registry of a snapshot's bytes (fetched, say); messages name ``source``."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _from_bytes(raw, source)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _from_bytes(raw: bytes, source: Path | str) -> Registry:
     from llmreg.registry import Registry
 
-    raw = _read_bounded(source, max_bytes)
     header = _line_one(raw)
     if header is None or header.get("format_version") != FORMAT_VERSION:
         return _load_other(source, raw)
@@ -259,7 +273,7 @@ def _load_snapshot(source: Path, max_bytes: int) -> Registry:
     return Registry._from_texts(texts, ids["Provider"], ids["Model"], header["registry_hash"])
 
 
-def _name_the_duplicate(source: Path, rows: list[Any]) -> NoReturn:
+def _name_the_duplicate(source: Path | str, rows: list[Any]) -> NoReturn:
     for (kind, ident, _), (next_kind, next_ident, _) in pairwise(rows):
         if kind == next_kind and ident == next_ident:
             raise SnapshotError(
@@ -281,7 +295,7 @@ def _line_one(raw: bytes) -> dict[str, Any] | None:
 
 
 def _verify(
-    source: Path, raw: bytes, header: dict[str, Any]
+    source: Path | str, raw: bytes, header: dict[str, Any]
 ) -> tuple[Texts, list[tuple[str, str, str]]]:
     """Check a format 2 snapshot's layout, content hash and registry hash; its texts and rows."""
     count = header.get("count")
@@ -325,7 +339,7 @@ def _verify(
     return texts, rows
 
 
-def _layout(source: Path, raw: bytes, body_start: int) -> tuple[bytes, bytes, int]:
+def _layout(source: Path | str, raw: bytes, body_start: int) -> tuple[bytes, bytes, int]:
     """The index and sizes lines' JSON and where the first definition starts."""
     lines = []
     at = body_start
@@ -434,7 +448,7 @@ class Texts:
         return definition
 
 
-def _load_other(source: Path, raw: bytes) -> Registry:
+def _load_other(source: Path | str, raw: bytes) -> Registry:
     """Any file that is not a format 2 snapshot: format 1 is read, the rest named."""
     from llmreg.registry import Registry
 
