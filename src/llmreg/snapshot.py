@@ -424,11 +424,10 @@ class Texts:
         cls = MODEL_BY_KIND[kind]
         text = self.text(position)
         config_hash = self.hashes[position]
-        shown = f"{kind} {_shown(ident, quote=False)}"
         if digest(text) != config_hash:
             raise SnapshotError(
-                f"{self.source}: {shown}: content does not match its config_hash "
-                "(modified or corrupted)"
+                f"{self.source}: {kind} {_shown(ident, quote=False)}: content does not match its "
+                "config_hash (modified or corrupted)"
             )
         problem = None
         try:
@@ -440,9 +439,13 @@ class Texts:
             at = "/".join(_shown(str(part), quote=False) for part in first["loc"])
             problem = f"{at}: {first['msg']}"
         if problem is not None:
-            raise SnapshotError(f"{self.source}: {shown}: not a valid {kind}: {problem}")
+            raise SnapshotError(
+                f"{self.source}: {kind} {_shown(ident, quote=False)}: not a valid {kind}: {problem}"
+            )
         if definition.id != ident:
-            raise SnapshotError(f"{self.source}: {shown}: id does not match its content")
+            raise SnapshotError(
+                f"{self.source}: {kind} {_shown(ident, quote=False)}: id does not match its content"
+            )
         # Verified: the cached_property slot is filled without re-canonicalizing.
         definition.__dict__["config_hash"] = config_hash
         return definition
