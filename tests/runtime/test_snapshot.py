@@ -560,3 +560,31 @@ def test_a_hostile_index_is_one_snapshot_error(
     path.write_bytes(b"\n".join([head, b'"index":' + index + b",", rest]))
     with pytest.raises(llmreg.SnapshotError, match="index does not match the definitions"):
         llmreg.load_snapshot(path)
+
+
+def test_an_empty_registry_round_trips(tmp_path: Path) -> None:
+    empty = llmreg.Registry([], [])
+    path = empty.write_snapshot(tmp_path / "empty.json")
+    loaded = llmreg.load_snapshot(path)
+    assert loaded.hash == empty.hash and len(loaded) == 0 and loaded.definitions() == ()
+
+
+def test_every_changed_byte_is_refused_or_harmless(built: tuple[llmreg.Registry, Path]) -> None:
+    """A byte changed anywhere: SnapshotError at load, or (in the header's informational
+    fields, say llmreg_version) the very same registry; never another exception."""
+    import random
+
+    reg, path = built
+    raw = path.read_bytes()
+    chance = random.Random(13)
+    positions = chance.sample(range(len(raw)), 120)
+    for position in positions:
+        changed = bytearray(raw)
+        changed[position] = chance.choice([c for c in b'0aZ{}[],:"\n\\ ' if c != raw[position]])
+        path.write_bytes(bytes(changed))
+        try:
+            loaded = llmreg.load_snapshot(path)
+        except llmreg.SnapshotError:
+            continue
+        assert loaded.hash == reg.hash, position
+        assert loaded.definitions() == reg.definitions(), position
