@@ -11,7 +11,7 @@ import traceback
 import click
 
 from llmreg import __version__
-from llmreg.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from llmreg.exits import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 # Each command's module is imported only when that command runs (or for --help): the pre-commit
 # hook runs `llmreg check FILE` on every commit, and importing the commands that build runtime
@@ -80,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:
+        from llmreg.errors import SnapshotError
+
+        if isinstance(exc, SnapshotError):
+            # a snapshot's definition refused where it is first built (load_snapshot trusts
+            # the hashes it verified, docs/runtime.md): invalid input, not a bug
+            click.echo(f"llmreg: {exc.message}", err=True)
+            return EXIT_FINDINGS
         if "--debug" in args:
             traceback.print_exc()
         click.echo(
