@@ -5,8 +5,11 @@ Exit codes, the same for every command, are in ``llmreg.exits``.
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 import traceback
+from typing import NoReturn
 
 import click
 
@@ -92,4 +95,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry_point() -> None:
-    sys.exit(main())
+    """The ``llmreg`` script: run, then leave without the interpreter's teardown."""
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with ``code`` once every output is written, skipping the teardown.
+
+    Tearing the interpreter down (freeing every module and object one by one) takes 10 to 25 ms
+    after a check, a tenth of a pre-commit run. Everything that matters at exit is done here
+    first: the atexit handlers run, and standard output and error are flushed. Cache and index
+    writes are complete files renamed into place before the report is printed, so nothing is
+    pending. When another thread is still alive, or a flush fails (a closed pipe), the ordinary
+    exit is taken instead, so that case behaves exactly as before.
+    """
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        sys.exit(code)
+    _flush_or_exit(code)
+    atexit._run_exitfuncs()  # then forgotten: a later sys.exit does not run them twice
+    _flush_or_exit(code)  # what the handlers printed
+    os._exit(code)
+
+
+def _flush_or_exit(code: int) -> None:
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # the interpreter reports the failed flush and sets the status, as before
