@@ -7,7 +7,6 @@ integer is an int, never a float such as 30.0, and the ``date`` format is assert
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -132,6 +131,8 @@ def _nullable_branch(error: ValidationError) -> list[ValidationError] | None:
 
 
 def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[SchemaProblem]:
+    import difflib  # for the suggestions: a valid file never gets here
+
     pointer = _pointer(error)
     name = _field(pointer)
     kind = error.validator
