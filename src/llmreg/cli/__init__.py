@@ -1,6 +1,10 @@
 """The command line. The only part of llmreg that imports click.
 
 Exit codes, the same for every command, are in ``llmreg.exits``.
+
+This module does not import click: ``llmreg check`` with the arguments the pre-commit hook and
+CI pass runs without it (``cli._direct``); every other command line goes through the click
+group in ``cli._group``.
 """
 
 from __future__ import annotations
@@ -8,13 +12,9 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-import traceback
-from typing import NoReturn
+from typing import Any, NoReturn
 
-import click
-
-from llmreg import __version__
-from llmreg.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from llmreg.exits import EXIT_OK
 
 # Each command's module is imported only when that command runs (or for --help): the pre-commit
 # hook runs `llmreg check FILE` on every commit, and importing the commands that build runtime
@@ -35,62 +35,29 @@ COMMANDS = {
 }
 
 
-class _LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+def __getattr__(name: str) -> Any:
+    if name == "cli":  # the click group, for click's test runner
+        from llmreg.cli._group import cli
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        found = super().get_command(ctx, cmd_name)
-        if found is not None or cmd_name not in COMMANDS:
-            return found
-        import importlib
-
-        module_name, attribute = COMMANDS[cmd_name].split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attribute)
-        self.add_command(command, cmd_name)
-        return command
-
-
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="llmreg")
-@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
-    """Keep LLM provider and model definitions as reviewed, validated YAML files."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
+        return cli
+    raise AttributeError(f"module 'llmreg.cli' has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and turn every outcome into an exit code, in this one place."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        result = cli.main(args=args, prog_name="llmreg", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.UsageError as exc:
-        exc.show()
-        return EXIT_USAGE
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_USAGE
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        return EXIT_USAGE
-    except BrokenPipeError:
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        if "--debug" in args:
-            traceback.print_exc()
-        click.echo(
-            f"llmreg: internal error: {exc.__class__.__name__}: {exc}\n"
-            "This is a bug in llmreg; please report it with the command you ran "
-            "(rerun with --debug for a traceback).",
-            err=True,
-        )
-        return EXIT_INTERNAL
+        from llmreg.cli._direct import check
+
+        result: object = check(args)
+        if result is None:  # not understood without click: click parses it (and any error)
+            from llmreg.cli._group import run
+
+            result = run(args)
+    except (Exception, KeyboardInterrupt) as exc:
+        from llmreg.cli._group import outcome
+
+        return outcome(exc, args)
     return result if isinstance(result, int) else EXIT_OK
 
 
