@@ -20,6 +20,10 @@ falls on both. Cases (ratio = compared time / llmreg time unless marked "llmreg/
                            10 x N) vs the same in the N-file registry (llmreg/compared)
   cache-overhead           the cold check with an empty cache folder vs ``--no-cache``
                            (llmreg/compared)
+  lsp-change               ``llmreg lsp`` on the --files registry: the median time from a
+                           didChange of a model file (a comment appended, unsaved) sent to its
+                           publishDiagnostics received, the server started and the registry
+                           loaded once before (goal < 100 ms; no peer)
   load-snapshot            ``llmreg.load_snapshot()`` vs ``llmreg.load()`` of the YAML tree of
                            --load-files files (default N), in-process times in a fresh interpreter
 
@@ -51,8 +55,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the LSP client of the tests (written from the specification, not with pygls)
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from generate import write_registry
+
+from helpers.lsp_client import LspClient
 
 _BIN = Path(sys.executable).parent
 PEER_TO_LLMREG = "compared/llmreg"  # how many times faster llmreg is
@@ -171,6 +179,38 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
                 f"generated registry should be valid:\n{text[-4000:]}"
             )
     return elapsed, usage.ru_maxrss / 1024
+
+
+LSP_CHANGES_PER_ROUND = 10
+
+
+def _lsp_change(bench: Bench, reg: Registry, repeat: int) -> float | None:
+    """Median seconds from a didChange sent to the diagnostics of that text received, over
+    ``repeat`` x 10 changes of one model file in one server (None: pygls is not installed)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        bench.skip("pygls", "not installed (pip install -e '.[bench]'); lsp-change not measured")
+        return None
+    argv = [*bench.llmreg, "lsp", "--registry", str(reg.root), "--cache-dir", reg.cache]
+    client = LspClient(argv, cwd=reg.root.parent, env=bench.env)
+    try:
+        client.initialize(reg.root.parent)
+        uri = client.open(reg.target, reg.original)
+        client.diagnostics(uri)  # the registry is loaded by now
+        times = []
+        for edit in range(repeat * LSP_CHANGES_PER_ROUND):
+            text = reg.original + f"# unsaved edit {edit}\n"
+            start = time.perf_counter()
+            client.change(uri, edit + 2, text)
+            found = client.diagnostics(uri)
+            times.append(time.perf_counter() - start)
+            if found:
+                raise SystemExit(f"benchmark: llmreg lsp reported {found} for a valid file")
+        client.close()
+    finally:
+        client.kill()
+    return statistics.median(times)
 
 
 def _rounds(runs: dict[str, tuple[Callable[[], float], int]]) -> dict[str, float]:
@@ -351,6 +391,8 @@ def run(
     if big is not None:
         big.restore()
 
+    lsp_change = _lsp_change(bench, small, repeat)
+
     load_files = files if load_files is None else load_files
     if load_files == files:
         load_root = small.root
@@ -409,6 +451,7 @@ def run(
             LLMREG_TO_PEER,
             goal="<= 1.1x",
         ),
+        Case("lsp-change", lsp_change, "the goal, 100 ms", None, goal="< 100 ms"),
         Case(
             "load-snapshot",
             load["snapshot_s"],

@@ -18,7 +18,7 @@ from llmreg.rules import FileContext, file_rules
 from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
 
 if TYPE_CHECKING:
-    from llmreg.source import Document, Limits, SourceProblem
+    from llmreg.source import Document, Limits
 
 # The readers, the validators and the per-file rules' heavy imports happen on first use: a check
 # that the cache answers entirely needs none of them (docs/performance.md).
@@ -44,12 +44,9 @@ class _Findings:
         self.items: list[Diagnostic] = []
         self.hidden = 0  # findings left out before they were made (too many of one kind)
 
-    def problem(self, problem: SourceProblem) -> None:
-        """A problem the reader found, where it found it."""
-        where = problem.position
-        self.items.append(
-            finding(problem.rule, problem.message, problem.pointer, where.line, where.column)
-        )
+    def problem(self, problem: Diagnostic) -> None:
+        """A finding of the reader, placed by the reader."""
+        self.items.append(problem)
 
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         line, column = 1, 1
@@ -76,7 +73,7 @@ def stage_bytes(
 Outcome = tuple["_Findings", Staged, "Document | None"]
 
 
-def _failed(problem: SourceProblem) -> Outcome:
+def _failed(problem: Diagnostic) -> Outcome:
     out = _Findings()
     out.problem(problem)
     return out, Staged(findings=out.items), None

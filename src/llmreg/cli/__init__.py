@@ -32,6 +32,7 @@ COMMANDS = {
     "import": "llmreg.cli.importing:command",
     "export": "llmreg.cli.exporting:command",
     "facts": "llmreg.cli.facts:command",
+    "lsp": "llmreg.cli.lsp:command",
 }
 
 

@@ -6,7 +6,7 @@ import click
 
 from llmreg import __version__
 from llmreg.cli import COMMANDS
-from llmreg.exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from llmreg.exits import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 
 class _LazyGroup(click.Group):
@@ -54,6 +54,13 @@ def outcome(exc: BaseException, args: list[str]) -> int:
         return EXIT_OK
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
+    from llmreg.errors import SnapshotError
+
+    if isinstance(exc, SnapshotError):
+        # a snapshot's definition refused where it is first built (load_snapshot trusts the
+        # hashes it verified, docs/runtime.md): invalid input, not a bug
+        click.echo(f"llmreg: {exc.message}", err=True)
+        return EXIT_FINDINGS
     if "--debug" in args:
         import traceback
 
