@@ -33,7 +33,9 @@ of the run, worker processes included). Peers are found in this interpreter's bi
 PATH (check-jsonschema and yamllint: ``pip install -e '.[bench]'``), ajv in
 ``--ajv-dir DIR`` (``npm install --prefix DIR ajv-cli@5 ajv-formats``), else
 $LLMREG_BENCH_AJV_DIR, else PATH. A missing peer (or node) is skipped with a note on stderr and
-its figures are null; --no-peer skips them all.
+its figures are null; --no-peer skips them all. llmreg's modules are compiled to .pyc files
+first, as pip does when it installs a package (--no-compile leaves them to be compiled from
+source in every run under PYTHONDONTWRITEBYTECODE).
 """
 
 from __future__ import annotations
@@ -579,7 +581,28 @@ def table(result: dict[str, object]) -> str:
         f"{machine['python']}, load average {machine['loadavg_start'][0]:.1f} at the start, "
         f"{machine['loadavg_end'][0]:.1f} at the end"
     )
+    if "llmreg_bytecode" in machine:
+        rows.append(f"llmreg's .pyc files: {machine['llmreg_bytecode']}")
     return "\n".join(rows)
+
+
+def _compile_llmreg() -> str:
+    """Write the .pyc files of the llmreg that the runs import, as ``pip install`` does.
+
+    The peers are measured as installed (pip compiles their modules); an editable llmreg under
+    ``PYTHONDONTWRITEBYTECODE=1``, as on the shared development machine, would otherwise compile
+    every module it imports from source in every run: about a fifth of a one-file check
+    (docs/performance.md). ``--no-compile`` measures that case.
+    """
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("llmreg")
+    if spec is None or spec.origin is None:
+        return "not found"
+    folder = os.path.dirname(spec.origin)
+    compiled = compileall.compile_dir(folder, quiet=1)
+    return f"compiled ({folder})" if compiled else f"compiling {folder} failed"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -614,6 +637,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="registry size for load-snapshot (default --files)",
     )
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="leave llmreg's modules without .pyc files (compiled from source in every run "
+        "when PYTHONDONTWRITEBYTECODE is set)",
+    )
     args = parser.parse_args(argv)
     if args.files < 1 or args.repeat < 1:
         parser.error("--files and --repeat must be at least 1")
@@ -623,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--growth-files must be 0 or more")
     if args.load_files is not None and args.load_files < 1:
         parser.error("--load-files must be at least 1")
+    bytecode = "from source in every run" if args.no_compile else _compile_llmreg()
     with tempfile.TemporaryDirectory(prefix="llmreg-bench-") as temporary:
         result = run(
             args.files,
@@ -634,6 +664,9 @@ def main(argv: list[str] | None = None) -> int:
             args.growth_files,
             args.load_files,
         )
+    machine = result["machine"]
+    assert isinstance(machine, dict)
+    machine["llmreg_bytecode"] = bytecode
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

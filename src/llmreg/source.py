@@ -19,31 +19,42 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
-
-import yaml
-from yaml import events as ev
+from typing import TYPE_CHECKING, Any, cast
 
 from llmreg.constants import SAFE_INTEGER
 from llmreg.diagnostics import Diagnostic, pointer_join
 from llmreg.results import finding
 
-try:  # libyaml's C parser when PyYAML was built with it, else the pure-Python one
-    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    import yaml
+    from yaml import events as ev
 
-    LIBYAML = True
-except ImportError:  # pragma: no cover - depends on how PyYAML was installed
-    from yaml.parser import Parser as _PyParser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
+# PyYAML is imported by the first parse, not with this module: the fast reader and the pipeline
+# use the limits, the decoding and the types here for every file, and a file that yaml-rs reads
+# (almost every one) never needs PyYAML (about 13 ms of imports, docs/performance.md).
+_Parser: Any = None  # the parser class, set by _load_pyyaml()
+LIBYAML: bool | None = None  # whether it is libyaml's C parser; None until the first parse
 
-    class _Parser(Reader, Scanner, _PyParser):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            _PyParser.__init__(self)
 
-    LIBYAML = False
+def _load_pyyaml() -> None:
+    """libyaml's C parser when PyYAML was built with it, else the pure-Python one."""
+    global _Parser, LIBYAML
+    try:
+        from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+        _Parser, LIBYAML = CParser, True
+    except ImportError:  # pragma: no cover - depends on how PyYAML was installed
+        from yaml.parser import Parser as _PyParser
+        from yaml.reader import Reader
+        from yaml.scanner import Scanner
+
+        class _PureParser(Reader, Scanner, _PyParser):
+            def __init__(self, stream: str) -> None:
+                Reader.__init__(self, stream)
+                Scanner.__init__(self)
+                _PyParser.__init__(self)
+
+        _Parser, LIBYAML = _PureParser, False
 
 
 @dataclass(frozen=True)
@@ -529,9 +540,6 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     return doc
 
 
-_NODE_EVENTS = (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent, ev.AliasEvent)
-
-
 def _no_question_key(text: str, event: ev.NodeEvent) -> None:
     """Refuse '?' written right before a node, as in '[?x]' or '{?x: 1}'.
 
@@ -582,6 +590,12 @@ def _no_glued_comment(text: str, event: ev.ScalarEvent) -> None:
 
 
 def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
+    import yaml
+    from yaml import events as ev
+
+    if _Parser is None:
+        _load_pyyaml()
+    node_events = (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent, ev.AliasEvent)
     builder = _Builder(limits)
     documents = 0
     try:
@@ -589,7 +603,7 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
         parser = _Parser(text)
         while True:
             event = parser.get_event()
-            if isinstance(event, _NODE_EVENTS):
+            if isinstance(event, node_events):
                 _no_question_key(text, event)
             if isinstance(event, ev.ScalarEvent):
                 _no_glued_comment(text, event)

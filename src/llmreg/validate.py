@@ -10,7 +10,6 @@ integer is an int, never a float such as 30.0, and the ``date`` format is assert
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -128,6 +127,8 @@ def _nullable_branch(error: ValidationError) -> list[ValidationError] | None:
 
 
 def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Hit]:
+    import difflib  # for the suggestions: a valid file never gets here
+
     pointer = _pointer(error)
     name = _field(pointer)
     kind = error.validator
