@@ -20,6 +20,10 @@ falls on both. Cases (ratio = compared time / llmreg time unless marked "llmreg/
                            10 x N) vs the same in the N-file registry (llmreg/compared)
   cache-overhead           the cold check with an empty cache folder vs ``--no-cache``
                            (llmreg/compared)
+  lsp-change               ``llmreg lsp`` on the --files registry: the median time from a
+                           didChange of a model file (a comment appended, unsaved) sent to its
+                           publishDiagnostics received, the server started and the registry
+                           loaded once before (goal < 100 ms; no peer)
   load-snapshot            ``llmreg.load_snapshot()`` vs ``llmreg.load()`` of the YAML tree of
                            --load-files files (default N), in-process times in a fresh interpreter
 
@@ -29,7 +33,9 @@ of the run, worker processes included). Peers are found in this interpreter's bi
 PATH (check-jsonschema and yamllint: ``pip install -e '.[bench]'``), ajv in
 ``--ajv-dir DIR`` (``npm install --prefix DIR ajv-cli@5 ajv-formats``), else
 $LLMREG_BENCH_AJV_DIR, else PATH. A missing peer (or node) is skipped with a note on stderr and
-its figures are null; --no-peer skips them all.
+its figures are null; --no-peer skips them all. llmreg's modules are compiled to .pyc files
+first, as pip does when it installs a package (--no-compile leaves them to be compiled from
+source in every run under PYTHONDONTWRITEBYTECODE).
 """
 
 from __future__ import annotations
@@ -49,8 +55,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the LSP client of the tests (written from the specification, not with pygls)
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from generate import write_registry
+
+from helpers.lsp_client import LspClient
 
 _BIN = Path(sys.executable).parent
 PEER_TO_LLMREG = "compared/llmreg"  # how many times faster llmreg is
@@ -169,6 +179,38 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
                 f"generated registry should be valid:\n{text[-4000:]}"
             )
     return elapsed, usage.ru_maxrss / 1024
+
+
+LSP_CHANGES_PER_ROUND = 10
+
+
+def _lsp_change(bench: Bench, reg: Registry, repeat: int) -> float | None:
+    """Median seconds from a didChange sent to the diagnostics of that text received, over
+    ``repeat`` x 10 changes of one model file in one server (None: pygls is not installed)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        bench.skip("pygls", "not installed (pip install -e '.[bench]'); lsp-change not measured")
+        return None
+    argv = [*bench.llmreg, "lsp", "--registry", str(reg.root), "--cache-dir", reg.cache]
+    client = LspClient(argv, cwd=reg.root.parent, env=bench.env)
+    try:
+        client.initialize(reg.root.parent)
+        uri = client.open(reg.target, reg.original)
+        client.diagnostics(uri)  # the registry is loaded by now
+        times = []
+        for edit in range(repeat * LSP_CHANGES_PER_ROUND):
+            text = reg.original + f"# unsaved edit {edit}\n"
+            start = time.perf_counter()
+            client.change(uri, edit + 2, text)
+            found = client.diagnostics(uri)
+            times.append(time.perf_counter() - start)
+            if found:
+                raise SystemExit(f"benchmark: llmreg lsp reported {found} for a valid file")
+        client.close()
+    finally:
+        client.kill()
+    return statistics.median(times)
 
 
 def _rounds(runs: dict[str, tuple[Callable[[], float], int]]) -> dict[str, float]:
@@ -349,6 +391,8 @@ def run(
     if big is not None:
         big.restore()
 
+    lsp_change = _lsp_change(bench, small, repeat)
+
     load_files = files if load_files is None else load_files
     if load_files == files:
         load_root = small.root
@@ -407,6 +451,7 @@ def run(
             LLMREG_TO_PEER,
             goal="<= 1.1x",
         ),
+        Case("lsp-change", lsp_change, "the goal, 100 ms", None, goal="< 100 ms"),
         Case(
             "load-snapshot",
             load["snapshot_s"],
@@ -536,7 +581,28 @@ def table(result: dict[str, object]) -> str:
         f"{machine['python']}, load average {machine['loadavg_start'][0]:.1f} at the start, "
         f"{machine['loadavg_end'][0]:.1f} at the end"
     )
+    if "llmreg_bytecode" in machine:
+        rows.append(f"llmreg's .pyc files: {machine['llmreg_bytecode']}")
     return "\n".join(rows)
+
+
+def _compile_llmreg() -> str:
+    """Write the .pyc files of the llmreg that the runs import, as ``pip install`` does.
+
+    The peers are measured as installed (pip compiles their modules); an editable llmreg under
+    ``PYTHONDONTWRITEBYTECODE=1``, as on the shared development machine, would otherwise compile
+    every module it imports from source in every run: about a fifth of a one-file check
+    (docs/performance.md). ``--no-compile`` measures that case.
+    """
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("llmreg")
+    if spec is None or spec.origin is None:
+        return "not found"
+    folder = os.path.dirname(spec.origin)
+    compiled = compileall.compile_dir(folder, quiet=1)
+    return f"compiled ({folder})" if compiled else f"compiling {folder} failed"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -571,6 +637,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="registry size for load-snapshot (default --files)",
     )
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="leave llmreg's modules without .pyc files (compiled from source in every run "
+        "when PYTHONDONTWRITEBYTECODE is set)",
+    )
     args = parser.parse_args(argv)
     if args.files < 1 or args.repeat < 1:
         parser.error("--files and --repeat must be at least 1")
@@ -580,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--growth-files must be 0 or more")
     if args.load_files is not None and args.load_files < 1:
         parser.error("--load-files must be at least 1")
+    bytecode = "from source in every run" if args.no_compile else _compile_llmreg()
     with tempfile.TemporaryDirectory(prefix="llmreg-bench-") as temporary:
         result = run(
             args.files,
@@ -591,6 +664,9 @@ def main(argv: list[str] | None = None) -> int:
             args.growth_files,
             args.load_files,
         )
+    machine = result["machine"]
+    assert isinstance(machine, dict)
+    machine["llmreg_bytecode"] = bytecode
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -308,6 +308,41 @@ def compare(old: Registry, new: Registry) -> Comparison:
     )
 
 
+# -- JSON -----------------------------------------------------------------------------------------
+
+
+def _side(change: FieldChange) -> dict[str, Any]:
+    """A field change as JSON: a side that is not set or not in the list has no key."""
+    out: dict[str, Any] = {"path": change.path}
+    if not isinstance(change.old, _Absent):
+        out["old"] = change.old
+    if not isinstance(change.new, _Absent):
+        out["new"] = change.new
+    return out
+
+
+def to_json(comparison: Comparison) -> dict[str, Any]:
+    """``llmreg diff --format json``: the [kind, id] lists of the text form, and for each
+    changed definition its hashes and the fields that differ (secret values redacted)."""
+    return {
+        "equal": comparison.equal,
+        # sorted as they always were (kind, then id), whatever order the details take
+        "added": sorted([p.kind, p.id] for p in comparison.added),
+        "removed": sorted([p.kind, p.id] for p in comparison.removed),
+        "changed": sorted([c.kind, c.id] for c in comparison.changed),
+        "details": [
+            {
+                "kind": c.kind,
+                "id": c.id,
+                "old_config_hash": c.old_hash,
+                "new_config_hash": c.new_hash,
+                "fields": [_side(f) for f in c.fields],
+            }
+            for c in comparison.changed
+        ],
+    }
+
+
 # -- Markdown -------------------------------------------------------------------------------------
 
 MAX_VALUE = 200  # characters of one value in a table cell; the JSON files have the rest

@@ -48,7 +48,7 @@ def check_bytes(
 def check_file(
     path: Path,
     display: str,
-    rel: PurePosixPath | None,
+    rel: str | PurePosixPath | None,
     limits: Limits | None = None,
     options: CheckOptions | None = None,
 ) -> FileResult:

@@ -93,38 +93,45 @@ class _Declined(Exception):
     """The document holds a number the fast path cannot judge like the reference."""
 
 
-def _needs_shift(value: Any) -> bool:
-    """True when ``value`` holds an integral float; _Declined for numbers beyond 2**53."""
-    found = False
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-        elif kind is float:
-            if not math.isfinite(item):
-                raise _Declined  # JSON has no such number; the reader reports it anyway
-            if item.is_integer():
-                if not -SAFE_INTEGER < item < SAFE_INTEGER:
-                    raise _Declined
-                found = True
-        elif kind is int and not -SAFE_INTEGER < item < SAFE_INTEGER:
-            raise _Declined
-    return found
+def _shifted_number(value: Any) -> Any:
+    """A scalar as the fast path sees it (see _shifted)."""
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise _Declined  # JSON has no such number; the reader reports it anyway
+        if value.is_integer():
+            if not -SAFE_INTEGER < value < SAFE_INTEGER:
+                raise _Declined
+            return value + 0.5
+    elif kind is int and not -SAFE_INTEGER < value < SAFE_INTEGER:
+        raise _Declined
+    return value
 
 
 def _shifted(value: Any) -> Any:
-    kind = type(value)
-    if kind is dict:
-        return {key: _shifted(item) for key, item in value.items()}
-    if kind is list:
-        return [_shifted(item) for item in value]
-    if kind is float and value.is_integer():
-        return value + 0.5
-    return value
+    """``value`` with every integral float x seen as x + 0.5; _Declined for numbers beyond 2**53
+    and non-finite ones. What holds no integral float is shared, not copied: a document
+    without one comes back as the same object, in one pass over it."""
+    if type(value) is dict:
+        pairs: Any = value.items()
+    elif type(value) is list:
+        pairs = enumerate(value)
+    else:
+        return _shifted_number(value)
+    copied: Any = None
+    for key, item in pairs:
+        kind = type(item)
+        if kind is dict or kind is list:
+            new = _shifted(item)
+        elif kind is float or kind is int:
+            new = _shifted_number(item)
+        else:
+            continue
+        if new is not item:
+            if copied is None:
+                copied = dict(value) if type(value) is dict else list(value)
+            copied[key] = new
+    return value if copied is None else copied
 
 
 def is_valid(kind: str, data: Any) -> bool | None:
@@ -133,10 +140,11 @@ def is_valid(kind: str, data: Any) -> bool | None:
     if compiled is None:
         return None
     try:
-        if _needs_shift(data):
+        shifted = _shifted(data)
+        if shifted is not data:
             if not shift_is_safe:
                 return None
-            data = _shifted(data)
+            data = shifted
         return bool(compiled.is_valid(data))
     except (_Declined, ValueError, TypeError, OverflowError, RecursionError):
         return None

@@ -96,7 +96,7 @@ def canonical_bytes(definition: BaseModel) -> bytes:
     return canonical_json(normalize(definition))
 
 
-def digest(canonical: bytes) -> str:
+def digest(canonical: bytes | memoryview) -> str:
     return PREFIX + hashlib.sha256(canonical).hexdigest()
 
 
@@ -123,11 +123,18 @@ def config_hash_of_data(kind: str, data: dict[str, Any]) -> str:
 _PLAIN = re.compile(r"^[A-Za-z0-9_./:-]*$")
 
 
-def registry_hash(entries: Iterable[tuple[str, str, str]]) -> str:
-    """``sha256:<hex>`` over the RFC 8785 form of the sorted ``[kind, id, config_hash]`` list."""
+def registry_canonical(entries: Iterable[tuple[str, str, str]]) -> bytes:
+    """The RFC 8785 text of the sorted ``[kind, id, config_hash]`` list the registry hash covers.
+
+    A snapshot stores exactly these bytes as its index, so a reader verifies the registry hash
+    with one SHA-256 over them.
+    """
     rows = sorted(entries)
     if all(_PLAIN.match(part) for row in rows for part in row):
-        canonical = json.dumps(rows, separators=(",", ":")).encode("ascii")
-    else:
-        canonical = canonical_json([list(row) for row in rows])
-    return digest(canonical)
+        return json.dumps(rows, separators=(",", ":")).encode("ascii")
+    return canonical_json([list(row) for row in rows])
+
+
+def registry_hash(entries: Iterable[tuple[str, str, str]]) -> str:
+    """``sha256:<hex>`` over the RFC 8785 form of the sorted ``[kind, id, config_hash]`` list."""
+    return digest(registry_canonical(entries))

@@ -175,7 +175,9 @@ def read_file(
         chunks: list[bytes] = []
         left = max_bytes + 1
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            # the size fstat gave in one read (a large snapshot is then not copied by a join),
+            # and only what is left of the bound when the file grew meanwhile
+            chunk = os.read(fd, min(left, max(1 << 20, info.st_size + 1)))
             if not chunk:
                 break
             chunks.append(chunk)

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from llmreg.errors import MissingSecretError, RegistryError, RouteError, UnknownIdError
 from llmreg.hashing import registry_hash
-from llmreg.route import Route, build_route, check_headers
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from llmreg.diagnostics import Diagnostic
     from llmreg.models import Model, Provider
     from llmreg.results import FileResult
+    from llmreg.route import Route
     from llmreg.settings import Settings
+    from llmreg.snapshot import Texts
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,14 @@ def _enabled_ids(provider: Provider) -> frozenset[str] | None:
     return frozenset(enabled)
 
 
+class _Routing(NamedTuple):
+    """The indexes ``resolve`` and the provider filters read, built from every provider."""
+
+    serving: dict[str, tuple[tuple[str, str], ...]]  # model id -> (provider id, served name)
+    by_provider: dict[str, tuple[str, ...]]  # provider id -> the model ids it serves
+    enabled: dict[str, frozenset[str] | None]  # provider id -> what enabled_models enables
+
+
 def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
     """Later layers win; header names compare without case, the winner's spelling is kept."""
     merged: dict[str, tuple[str, str]] = {}
@@ -88,24 +98,40 @@ def _merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
 
 
 class Registry:
-    """An immutable set of validated definitions with their lookup indexes."""
+    """An immutable set of validated definitions with their lookup indexes.
+
+    A Registry read from a snapshot holds each definition as its verified canonical text and
+    builds it (validating it with pydantic) on first use; one built from definitions holds
+    them. Either way a lookup by id is one dict access once the definition exists, and the
+    derived indexes (by capability, by provider, served-model mapping) are built on first use.
+    """
 
     __slots__ = (
         "_by_capability",
-        "_by_provider",
-        "_enabled",
         "_hash",
+        "_lock",
+        "_model_ids",
         "_models",
+        "_provider_ids",
         "_providers",
-        "_serving",
+        "_routing",
+        "_store",
+        "_texts",
         "warnings",
     )
+    # read-only views of the definitions built so far (every one, sorted by id, once complete);
+    # only _build and _complete write, into ``_store``: {"Provider": {...}, "Model": {...}}
     _providers: Mapping[str, Provider]
     _models: Mapping[str, Model]
-    _by_capability: dict[str, tuple[str, ...]]
-    _by_provider: dict[str, tuple[str, ...]]
-    _serving: dict[str, tuple[tuple[str, str], ...]]
-    _enabled: dict[str, frozenset[str] | None]
+    _store: dict[str, dict[str, Any]]
+    # every id, sorted; the value is the definition's position in ``_texts`` (lazy) or the
+    # definition itself (the dicts above, once every definition is built)
+    _provider_ids: Mapping[str, object]
+    _model_ids: Mapping[str, object]
+    _texts: Texts | None  # the canonical texts not built yet; None once all are
+    _lock: threading.Lock
+    _by_capability: dict[str, tuple[str, ...]] | None
+    _routing: _Routing | None
     _hash: str
     warnings: tuple[Diagnostic, ...]
 
@@ -120,25 +146,15 @@ class Registry:
         # ``id`` is a property formatting a new string each call: take it once per definition.
         provider_map = dict(sorted(((p.id, p) for p in providers), key=_first))
         model_map = dict(sorted(((m.id, m) for m in models), key=_first))
-        by_capability: dict[str, list[str]] = {}
-        for model_id, model in model_map.items():
-            if model.meta is not None:
-                for capability, flag in model.meta.capabilities.items():
-                    if flag:
-                        by_capability.setdefault(capability, []).append(model_id)
-        serving: dict[str, list[tuple[str, str]]] = {}
-        by_provider: dict[str, list[str]] = {}
-        for provider_id, provider in provider_map.items():  # sorted: serving lists in that order
-            for served in provider.served_models:
-                serving.setdefault(served.model_entity_id, []).append(
-                    (provider_id, served.served_model_name)
-                )
-                by_provider.setdefault(provider_id, []).append(served.model_entity_id)
+        set_(self, "_store", {"Provider": provider_map, "Model": model_map})
         set_(self, "_providers", MappingProxyType(provider_map))
         set_(self, "_models", MappingProxyType(model_map))
-        set_(self, "_by_capability", {k: tuple(v) for k, v in by_capability.items()})
-        set_(self, "_by_provider", {k: tuple(sorted(set(v))) for k, v in by_provider.items()})
-        set_(self, "_serving", {k: tuple(v) for k, v in serving.items()})
+        set_(self, "_provider_ids", provider_map)
+        set_(self, "_model_ids", model_map)
+        set_(self, "_texts", None)
+        set_(self, "_lock", threading.Lock())
+        set_(self, "_by_capability", None)
+        set_(self, "_routing", None)
         set_(
             self,
             "_hash",
@@ -147,8 +163,36 @@ class Registry:
                 + [("Model", i, m.config_hash) for i, m in model_map.items()]
             ),
         )
-        set_(self, "_enabled", {i: _enabled_ids(p) for i, p in provider_map.items()})
         set_(self, "warnings", tuple(warnings))
+
+    @classmethod
+    def _from_texts(
+        cls,
+        texts: Texts,
+        providers: dict[str, int],
+        models: dict[str, int],
+        verified_hash: str,
+    ) -> Registry:
+        """A registry of verified canonical texts (a snapshot), built on first use.
+
+        ``providers`` and ``models`` map each id, sorted, to its text's position in ``texts``;
+        ``verified_hash`` is the registry hash the caller checked against those texts' rows.
+        """
+        self = cls.__new__(cls)
+        set_ = object.__setattr__
+        store: dict[str, dict[str, Any]] = {"Provider": {}, "Model": {}}
+        set_(self, "_store", store)
+        set_(self, "_providers", MappingProxyType(store["Provider"]))
+        set_(self, "_models", MappingProxyType(store["Model"]))
+        set_(self, "_provider_ids", providers)
+        set_(self, "_model_ids", models)
+        set_(self, "_texts", texts if providers or models else None)
+        set_(self, "_lock", threading.Lock())
+        set_(self, "_by_capability", None)
+        set_(self, "_routing", None)
+        set_(self, "_hash", verified_hash)
+        set_(self, "warnings", ())
+        return self
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a Registry is immutable; load a new one to change it")
@@ -158,11 +202,134 @@ class Registry:
 
     def __repr__(self) -> str:
         return (
-            f"<Registry {len(self._providers)} providers, {len(self._models)} models, {self._hash}>"
+            f"<Registry {len(self._provider_ids)} providers, {len(self._model_ids)} models, "
+            f"{self._hash}>"
         )
 
     def __len__(self) -> int:
-        return len(self._providers) + len(self._models)
+        return len(self._provider_ids) + len(self._model_ids)
+
+    # -- building on first use ----------------------------------------------------------------
+
+    def _build(self, kind: str, ident: str) -> Provider | Model:
+        """The definition ``ident`` of ``kind`` not built yet, or UnknownIdError."""
+        models = kind == "Model"
+        ids = self._model_ids if models else self._provider_ids
+        texts = self._texts
+        if texts is None or ident not in ids:
+            built = self._models if models else self._providers
+            if ident in built:  # completed by another thread meanwhile
+                return built[ident]
+            raise UnknownIdError(kind, ident, ids)
+        with self._lock:
+            built = self._store[kind]
+            definition = built.get(ident)
+            if definition is None:
+                position = ids[ident]
+                assert isinstance(position, int)
+                definition = texts.build(kind, ident, position)
+                built[ident] = definition
+            result: Provider | Model = definition
+            return result
+
+    def _complete(self) -> None:
+        """Build every definition not built yet; then the texts are no longer needed."""
+        if self._texts is None:
+            return
+        with self._lock:
+            texts = self._texts
+            if texts is None:
+                return
+            set_ = object.__setattr__
+            store = {}
+            for kind, ids in (("Provider", self._provider_ids), ("Model", self._model_ids)):
+                built = self._store[kind]
+                done: dict[str, Any] = {}
+                for ident, position in ids.items():
+                    definition = built.get(ident)
+                    if definition is None:
+                        assert isinstance(position, int)
+                        definition = texts.build(kind, ident, position)
+                    done[ident] = definition
+                store[kind] = done  # sorted by id like ``ids``: the listings are its values
+            # each view is replaced by one assignment: a reader sees the old view or the new
+            set_(self, "_store", store)
+            set_(self, "_providers", MappingProxyType(store["Provider"]))
+            set_(self, "_models", MappingProxyType(store["Model"]))
+            set_(self, "_provider_ids", store["Provider"])
+            set_(self, "_model_ids", store["Model"])
+            set_(self, "_texts", None)
+
+    def _config_hashes(self) -> dict[tuple[str, str], str]:
+        """(kind, id) -> config_hash of every definition, without building any."""
+        texts = self._texts
+        found: dict[tuple[str, str], str] = {}
+        for kind, built, ids in (
+            ("Provider", self._providers, self._provider_ids),
+            ("Model", self._models, self._model_ids),
+        ):
+            for ident, position in ids.items():
+                if texts is not None and isinstance(position, int):
+                    found[kind, ident] = texts.hashes[position]
+                else:
+                    found[kind, ident] = built[ident].config_hash
+        return found
+
+    def _canonical_texts(self) -> list[tuple[str, str, str, bytes]]:
+        """(kind, id, config_hash, canonical text) of every definition, for a snapshot: the
+        texts not built yet as they are, the built ones canonicalized again."""
+        from llmreg.hashing import canonical_bytes, digest
+
+        texts = self._texts
+        found = []
+        for kind, built, ids in (
+            ("Provider", self._providers, self._provider_ids),
+            ("Model", self._models, self._model_ids),
+        ):
+            for ident, position in ids.items():
+                if texts is not None and isinstance(position, int):
+                    found.append((kind, ident, texts.hashes[position], texts.text(position)))
+                    continue
+                canonical = canonical_bytes(built[ident])
+                if digest(canonical) != built[ident].config_hash:  # pragma: no cover - a bug
+                    raise AssertionError(f"{ident}: cached config_hash is stale")
+                found.append((kind, ident, built[ident].config_hash, canonical))
+        return found
+
+    def _capabilities(self) -> dict[str, tuple[str, ...]]:
+        index = self._by_capability
+        if index is None:
+            by_capability: dict[str, list[str]] = {}
+            for model in self.models():
+                if model.meta is not None:
+                    for capability, flag in model.meta.capabilities.items():
+                        if flag:
+                            by_capability.setdefault(capability, []).append(model.id)
+            index = {k: tuple(v) for k, v in by_capability.items()}
+            object.__setattr__(self, "_by_capability", index)
+        return index
+
+    def _routes_index(self) -> _Routing:
+        routing = self._routing
+        if routing is None:
+            serving: dict[str, list[tuple[str, str]]] = {}
+            by_provider: dict[str, list[str]] = {}
+            enabled = {}
+            for provider in self.providers():  # sorted: serving lists in that order
+                provider_id = provider.id
+                for served in provider.served_models:
+                    serving.setdefault(served.model_entity_id, []).append(
+                        (provider_id, served.served_model_name)
+                    )
+                    by_provider.setdefault(provider_id, []).append(served.model_entity_id)
+                enabled[provider_id] = _enabled_ids(provider)
+            routing = _Routing(
+                serving={k: tuple(v) for k, v in serving.items()},
+                by_provider={k: tuple(sorted(set(v))) for k, v in by_provider.items()},
+                enabled=enabled,
+            )
+            object.__setattr__(self, "_routing", routing)
+        return routing
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -175,16 +342,19 @@ class Registry:
         try:
             return self._providers[provider_id]
         except KeyError:
-            raise UnknownIdError("Provider", provider_id, self._providers) from None
+            pass
+        return self._build("Provider", provider_id)  # type: ignore[return-value]
 
     def model(self, model_id: str) -> Model:
         try:
             return self._models[model_id]
         except KeyError:
-            raise UnknownIdError("Model", model_id, self._models) from None
+            pass
+        return self._build("Model", model_id)  # type: ignore[return-value]
 
     def providers(self) -> tuple[Provider, ...]:
         """Every provider, sorted by id (disabled ones included)."""
+        self._complete()
         return tuple(self._providers.values())
 
     def models(
@@ -200,12 +370,13 @@ class Registry:
         the model in served_models (unknown provider ids raise). ``visible_to``: the principal
         may use the model per its access_grants (docs/runtime.md).
         """
+        self._complete()
         ids: Iterable[str] = (
-            self._models if capability is None else self._by_capability.get(capability, ())
+            self._models if capability is None else self._capabilities().get(capability, ())
         )
         if provider is not None:
             self.provider(provider)
-            served = set(self._by_provider.get(provider, ()))
+            served = set(self._routes_index().by_provider.get(provider, ()))
             ids = [i for i in ids if i in served]
         found = [self._models[i] for i in ids if i in self._models]
         if visible_to is not None:
@@ -214,12 +385,13 @@ class Registry:
 
     def definitions(self) -> tuple[Provider | Model, ...]:
         """Providers then models, each sorted by id."""
+        self._complete()
         return (*self._providers.values(), *self._models.values())
 
     def served_by(self, model_id: str) -> tuple[tuple[str, str], ...]:
         """(provider id, served_model_name) of every provider listing the model, by provider id."""
         self.model(model_id)
-        return self._serving.get(model_id, ())
+        return self._routes_index().serving.get(model_id, ())
 
     # -- resolve ------------------------------------------------------------------------------
 
@@ -295,6 +467,8 @@ class Registry:
         body: Mapping[str, Any] | None,
         secrets: Mapping[str, str],
     ) -> Route:
+        from llmreg.route import build_route, check_headers
+
         merged_body: dict[str, Any] = {}
         merged_body.update(chosen.default_extra_body)
         for link in reversed(chain):  # the base model's params first, the asked model's last
@@ -329,9 +503,10 @@ class Registry:
 
     def _serving_chain(self, model: Model) -> list[Model]:
         """``model`` and the base models up to the first one a provider lists."""
+        serving = self._routes_index().serving
         chain = [model]
         current = model
-        while current.id not in self._serving:
+        while current.id not in serving:
             if current.base_model_id is None:
                 raise RouteError(f"model {model.id} is served by no provider")
             if any(link.id == current.base_model_id for link in chain):
@@ -348,7 +523,7 @@ class Registry:
         """(provider, served name) in the order they are tried: the first preferred_providers
         along the chain (the asked model's own first), then the others by provider id."""
         served = chain[-1]
-        serving = self._serving[served.id]
+        serving = self._routes_index().serving[served.id]
         if wanted is not None:
             chosen = self.provider(wanted)
             for provider_id, served_name in serving:
@@ -360,12 +535,12 @@ class Registry:
         )
         rank = {provider_id: index for index, provider_id in enumerate(preferred)}
         ordered = sorted(serving, key=lambda entry: rank.get(entry[0], len(rank)))
-        return [(self._providers[provider_id], name) for provider_id, name in ordered]
+        return [(self.provider(provider_id), name) for provider_id, name in ordered]
 
     def _unroutable(self, provider: Provider, model_id: str, served_name: str) -> str | None:
         if not provider.enabled:
             return "is disabled (enabled: false)"
-        enabled = self._enabled[provider.id]
+        enabled = self._routes_index().enabled[provider.id]
         if enabled is not None and model_id not in enabled:
             return f"does not list {served_name!r} in enabled_models"
         return None

@@ -11,7 +11,6 @@ replaces a good registry. llmreg runs no server; any static host serves the site
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 import urllib.error
@@ -20,7 +19,6 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmreg.errors import RegistryError, SnapshotError
@@ -151,17 +149,15 @@ def _strong_last_modified(headers: Message) -> str | None:
 def registry_from_bytes(
     body: bytes, url: str, expected_hash: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Registry:
-    """Verify and build a snapshot's registry; SnapshotError names ``url``, not a temp file."""
-    from llmreg.snapshot import load_snapshot
+    """Verify and build a snapshot's registry; SnapshotError names ``url``."""
+    from llmreg.snapshot import registry_from_bytes as from_bytes
 
     where = shown(url)
-    with tempfile.TemporaryDirectory(prefix="llmreg-url-") as folder:
-        path = Path(folder) / SNAPSHOT_NAME
-        path.write_bytes(body)
-        try:
-            registry = load_snapshot(path, max_bytes=max_bytes)
-        except SnapshotError as exc:
-            raise SnapshotError(exc.message.replace(str(path), where)) from None
+    if len(body) > max_bytes:
+        raise SnapshotError(f"{where}: the snapshot is larger than {max_bytes} bytes")
+    # read from memory, not from a temporary file: the definitions, built on first use, are
+    # then refused (if ever) naming the URL as well
+    registry = from_bytes(body, where)
     if expected_hash is not None and registry.hash != expected_hash:
         raise SnapshotError(f"{where}: registry hash {registry.hash} is not the expected one")
     return registry

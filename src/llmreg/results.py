@@ -105,6 +105,7 @@ class FileResult:
         display: str,
         rel: str | PurePosixPath | None,
         diagnostics: list[Diagnostic] | None = None,
+        comments: Comments | None = None,
     ) -> None:
         self._path = path
         self.display = display
@@ -114,7 +115,7 @@ class FileResult:
         self.data: dict[str, Any] | None = None  # only when the caller keeps data (load())
         self._kind: str | None = None
         self._model_id: str | None = None
-        self._comments: Comments = {}
+        self._comments: Comments = {} if comments is None else comments
         self._facts: dict[str, Any] | None = None
         self._positions: Positions | None = None
         self._pending: Pending | None = None

@@ -71,6 +71,34 @@ _KEY_LITERALS = (
 _PREFILTER = re.compile("|".join(re.escape(literal) for literal in _KEY_LITERALS))
 
 
+# Whether a YAML text can hold a string with one of _KEY_LITERALS. A string read from YAML
+# without escapes (no backslash in the text) is made of runs of the text's characters joined by
+# a space or a line break where lines were folded, so a literal without a space is in the text
+# whenever it is in a string ('PRIVATE KEY-----' can be folded over two lines, its part after
+# the space cannot). Each alternative starts with a rare character (for the regex engine's
+# first-character skip) and holds the end of one or more literals: 'pi-' for 'nvapi-', 'ai-'
+# for 'xai-', 'sk_' for 'gsk_', 'h[pousr]_' for the GitHub prefixes; a search over the text costs
+# a third of one over the literals themselves, whose first letters are common in prose.
+_TEXT_PREFILTER = re.compile(
+    r"-(?<=sk-|pi-|ai-)|_(?<=hf_|sk_|h[pousr]_)|A(?:KIA|SIA|Iza)|KEY-----|J(?<=eyJ)|xox"
+)
+
+
+def text_may_hold_shapes(text: str) -> bool:
+    """Whether a key or value of the document read from the YAML ``text`` can be key-shaped
+    or a URL with credentials; False rules that out for every string without visiting them.
+
+    An escape (``\\x41KIA``, a line break escaped in a double-quoted string) or a byte order
+    mark (which a reader may drop) can build a literal the text does not hold: such a text
+    is never ruled out.
+    """
+    if "\\" in text or "\ufeff" in text or _TEXT_PREFILTER.search(text):
+        return True
+    # url_credentials needs '://' and after it '@' (user:password@) or '?' (a query)
+    scheme = text.find("://")
+    return scheme >= 0 and (text.find("@", scheme) >= 0 or text.find("?", scheme) >= 0)
+
+
 def key_shape(value: str) -> str | None:
     """What kind of secret ``value`` looks like, or None."""
     if not _PREFILTER.search(value):
@@ -88,8 +116,8 @@ def credential_in_header(value: str) -> bool:
 
 def url_credentials(value: str) -> str | None:
     """What credential a URL carries (user:password@ or a key in the query), or None."""
-    if "://" not in value:
-        return None
+    if "://" not in value or ("@" not in value and "?" not in value):
+        return None  # no user:password@ and no query: nothing for urlsplit to find
     try:
         parts = urlsplit(value.strip())
         password = parts.password
@@ -170,21 +198,19 @@ class Leak:
 
 
 def _credential_keys(value: Any, path: Path, found: dict[Path, Leak]) -> None:
+    # only collections are descended into: a scalar below a mapping key holds no key itself
     if isinstance(value, dict):
         for key, item in value.items():
-            child = (*path, key)
-            if (
-                isinstance(key, str)
-                and isinstance(item, str)
-                and item
-                and CREDENTIAL_KEYS.match(key)
-            ):
-                found[child] = Leak(child, "credential-key")
-            else:
-                _credential_keys(item, child, found)
+            if isinstance(item, str):
+                if item and isinstance(key, str) and CREDENTIAL_KEYS.match(key):
+                    child = (*path, key)
+                    found[child] = Leak(child, "credential-key")
+            elif isinstance(item, (dict, list)):
+                _credential_keys(item, (*path, key), found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _credential_keys(item, (*path, index), found)
+            if isinstance(item, (dict, list)):
+                _credential_keys(item, (*path, index), found)
 
 
 def _shapes(value: Any, path: Path, found: dict[Path, Leak], keys: list[Leak]) -> None:
@@ -200,9 +226,12 @@ def _shapes(value: Any, path: Path, found: dict[Path, Leak], keys: list[Leak]) -
             _shapes(item, child, found, keys)
 
 
-def locate(doc: Any) -> list[Leak]:
+def locate(doc: Any, text: str | None = None) -> list[Leak]:
     """Every secret ``doc`` holds, each once, in document order: the one detector behind the
-    ``inline-secret`` rule, the scrubbing of imports and (by its shapes) message redaction."""
+    ``inline-secret`` rule, the scrubbing of imports and (by its shapes) message redaction.
+
+    ``text``: the YAML text ``doc`` was read from, if it was; when it rules out every shape
+    (:func:`text_may_hold_shapes`) the strings are not visited one by one."""
     if not isinstance(doc, dict):
         return []
     found: dict[Path, Leak] = {}
@@ -220,5 +249,6 @@ def locate(doc: Any) -> list[Leak]:
     for name in BODY_MAPS:
         _credential_keys(doc.get(name), (name,), found)
     keys: list[Leak] = []
-    _shapes(doc, (), found, keys)
+    if text is None or text_may_hold_shapes(text):
+        _shapes(doc, (), found, keys)
     return [*found.values(), *keys]

@@ -144,6 +144,23 @@ class Settings:
     options: CheckOptions = DEFAULT_OPTIONS
     enable: frozenset[str] = frozenset()  # opt-in rules turned on
 
+    def __post_init__(self) -> None:
+        # Settings built in code are held to what [tool.llmreg] is held to: an enabled rule
+        # must be a known opt-in rule whose module is installed, said here and not later as a
+        # failure inside a rule (parse() checks the file's table the same way, with its path).
+        if self.enable:
+            from llmreg.rules import catalogue
+
+            known = catalogue()
+            where = "Settings(enable=...):"
+            for rule in sorted(self.enable):
+                if rule not in known:
+                    raise SettingsError(
+                        f"{where} unknown rule id {rule!r}{_suggest(rule, known)}; "
+                        "'llmreg rules' lists them"
+                    )
+                _check_enable(known[rule], self.ignore, where, known)
+
     def level(self, rule: str, default: Severity) -> Level:
         """The severity a finding of ``rule`` is reported with, or "off"."""
         if rule in self.ignore:

@@ -1,72 +1,108 @@
 """Snapshots: a whole registry in one JSON file, verified on load, read without YAML.
 
-Layout (format_version 1)::
+Layout (format_version 2), one JSON document written in exactly these lines::
 
-    {"format": "llmreg-snapshot", "format_version": 1, "llmreg_version": "...",
-     "registry_hash": "sha256:...", "count": N,
-     "definitions": [{"kind": "Provider", "id": "ws/name", "config_hash": "sha256:...",
-                      "canonical": "<the RFC 8785 text the config_hash was taken over>"}, ...]}
+    {"format":"llmreg-snapshot","format_version":2,"llmreg_version":"...",
+     "registry_hash":"sha256:...","count":N,"content_hash":"sha256:...",     <- line 1
+    "index":[["Model","ws/a","sha256:..."],...],                              <- line 2
+    "sizes":[1808,...],                                                       <- line 3
+    "definitions":[                                                           <- line 4
+    {...canonical text of the first row...},
+    ...
+    {...canonical text of the last row...}
+    ]}
 
-Each definition is stored as its canonical text, the exact bytes its config_hash covers, so
-verifying it is one SHA-256 over those bytes and never a re-canonicalization (the pure-Python
-RFC 8785 implementation costs ~160 us per definition, the hash ~2 us), and pydantic parses and
-validates the text in Rust (``model_validate_json``, ~22 us). The checks protect against
-truncation, corruption and hand edits; a snapshot is not signed, so protect it as any deployed
-artifact.
+The index is the sorted ``[kind, id, config_hash]`` list in its RFC 8785 form, the very bytes
+the registry hash is taken over; each definition is its canonical text (the bytes its
+config_hash covers), in the index's order, ``sizes`` giving their lengths in bytes.
+``content_hash`` is the SHA-256 of everything after line 1. So loading verifies the whole file
+with two SHA-256 passes and one small JSON decode, without decoding a definition: each is
+built (validated by pydantic from its text, its config_hash checked again) when first used.
+The checks catch truncation, corruption and hand edits; a snapshot is not signed, so protect it
+as any deployed artifact. Format 1 (each definition's text as a JSON string) is still read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import re
 import secrets
 import stat
 import time
+from bisect import bisect_left
+from itertools import accumulate, chain, pairwise
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from llmreg.errors import SnapshotError
-from llmreg.hashing import canonical_bytes, digest
+from llmreg.hashing import PREFIX, digest
 
 if TYPE_CHECKING:
     from llmreg.models import Model, Provider
     from llmreg.registry import Registry
 
 FORMAT = "llmreg-snapshot"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # The most load_snapshot reads unless told otherwise: about 100,000 definitions (a snapshot of
 # 10,000 is 22 MB), far below what parsing it would need in memory.
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
 
 
-def snapshot_document(registry: Registry) -> dict[str, Any]:
-    from llmreg import __version__
+KINDS = ("Model", "Provider")  # in the index's sort order
+_kind, _id, _hash = itemgetter(0), itemgetter(1), itemgetter(2)
+_HEAD_END = b",\n"
+_INDEX_KEY = b'"index":'
+_SIZES_KEY = b'"sizes":'
+_DEFINITIONS_KEY = b'"definitions":[\n'
+_BETWEEN = b",\n"
+_TAIL = b"\n]}\n"
 
-    entries = []
-    for definition in registry.definitions():
-        canonical = canonical_bytes(definition)
-        config_hash = digest(canonical)
-        if config_hash != definition.config_hash:  # pragma: no cover - a bug, not user input
-            raise AssertionError(f"{definition.id}: cached config_hash is stale")
-        entries.append(
-            {
-                "kind": definition.kind,
-                "id": definition.id,
-                "config_hash": config_hash,
-                "canonical": canonical.decode("utf-8"),
-            }
-        )
-    return {
+
+def snapshot_parts(registry: Registry) -> tuple[dict[str, Any], list[bytes]]:
+    """The header fields (all but content_hash) and the canonical texts, in the index's order."""
+    from llmreg import __version__
+    from llmreg.hashing import registry_canonical
+
+    rows, texts = [], []
+    for kind, ident, config_hash, canonical in sorted(registry._canonical_texts()):
+        rows.append((kind, ident, config_hash))
+        texts.append(canonical)
+    index = registry_canonical(rows)
+    if digest(index) != registry.hash:  # pragma: no cover - a bug, not user input
+        raise AssertionError("the registry hash is stale")
+    header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "llmreg_version": __version__,
         "registry_hash": registry.hash,
-        "count": len(entries),
-        "definitions": entries,
+        "count": len(rows),
+        "index": index,
     }
+    return header, texts
+
+
+def _body(index: bytes, texts: list[bytes]) -> list[bytes]:
+    """Everything after line 1, as chunks."""
+    sizes = json.dumps([len(text) for text in texts], separators=(",", ":")).encode("ascii")
+    chunks = [_INDEX_KEY, index, _HEAD_END, _SIZES_KEY, sizes, _HEAD_END, _DEFINITIONS_KEY]
+    for position, text in enumerate(texts):
+        if position:
+            chunks.append(_BETWEEN)
+        chunks.append(text)
+    chunks.append(_TAIL)
+    return chunks
+
+
+def _head(header: dict[str, Any], content_hash: str) -> bytes:
+    fields = {k: v for k, v in header.items() if k != "index"}
+    fields["content_hash"] = content_hash
+    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=True)
+    return text[:-1].encode("ascii") + _HEAD_END  # the object goes on: line 1 ends with ','
 
 
 # A write goes to ".NAME.<16 hex>.tmp" beside the target, then is renamed over it. A process
@@ -120,17 +156,19 @@ def write_snapshot(registry: Registry, path: Path) -> Path:
     Readers see the old file or the new one, never a partial one, even across a crash; the
     temporary files a crash leaves are removed by a later write once stale.
     """
-    document = snapshot_document(registry)
+    header, texts = snapshot_parts(registry)
+    body = _body(header["index"], texts)
+    hasher = hashlib.sha256()
+    for chunk in body:
+        hasher.update(chunk)
     folder = path.parent if str(path.parent) else Path(".")
     _remove_stale_temps(path, folder)
     handle, temp_name = _open_temp(path, folder)
     try:
-        # Streamed: the whole text and its UTF-8 bytes would be two more copies of the registry
-        # in memory (about 45 MB at 10,000 definitions) at the peak of a load() then build.
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            for chunk in json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(document):
-                out.write(chunk)
-            out.write("\n")
+        # Written chunk by chunk: one joined copy would be another 20 MB at 10,000 definitions.
+        with os.fdopen(handle, "wb") as out:
+            out.write(_head(header, PREFIX + hasher.hexdigest()))
+            out.writelines(body)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp_name, path)
@@ -203,15 +241,222 @@ def _read_bounded(source: Path, max_bytes: int) -> bytes:
 
 
 def _load_snapshot(source: Path, max_bytes: int) -> Registry:
-    from llmreg.models import Model, Provider
+    return _from_bytes(_read_bounded(source, max_bytes), source)
+
+
+def registry_from_bytes(raw: bytes, source: Path | str) -> Registry:
+    """The verified registry of a snapshot's bytes (fetched, say); messages name ``source``."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _from_bytes(raw, source)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _from_bytes(raw: bytes, source: Path | str) -> Registry:
     from llmreg.registry import Registry
 
-    raw = _read_bounded(source, max_bytes)
-    from pydantic_core import from_json
+    header = _line_one(raw)
+    if header is None or header.get("format_version") != FORMAT_VERSION:
+        return _load_other(source, raw)
+    texts, rows = _verify(source, raw, header)
+    # sorted by kind, then id: each kind is one run of the rows, its ids in order
+    split = bisect_left(rows, ["Provider"])
+    ids = {
+        kind: dict(zip(map(_id, rows[start:stop]), range(start, stop), strict=True))
+        for kind, start, stop in (("Model", 0, split), ("Provider", split, len(rows)))
+    }
+    if len(ids["Model"]) + len(ids["Provider"]) != len(rows):
+        _name_the_duplicate(source, rows)
+    return Registry._from_texts(texts, ids["Provider"], ids["Model"], header["registry_hash"])
+
+
+def _name_the_duplicate(source: Path | str, rows: list[Any]) -> NoReturn:
+    for (kind, ident, _), (next_kind, next_ident, _) in pairwise(rows):
+        if kind == next_kind and ident == next_ident:
+            raise SnapshotError(
+                f"{source}: {_shown(kind, quote=False)} {_shown(ident, quote=False)}: appears twice"
+            )
+    raise AssertionError("no duplicate")  # pragma: no cover - called only when there is one
+
+
+def _line_one(raw: bytes) -> dict[str, Any] | None:
+    """The header of a format 2 snapshot, or None when the file does not start like one."""
+    end = raw.find(b"\n")
+    if end < 1 or raw[end - 1 : end] != b",":
+        return None
+    try:
+        header = json.loads(raw[: end - 1] + b"}")
+    except (ValueError, RecursionError):
+        return None
+    return header if isinstance(header, dict) and header.get("format") == FORMAT else None
+
+
+def _verify(
+    source: Path | str, raw: bytes, header: dict[str, Any]
+) -> tuple[Texts, list[tuple[str, str, str]]]:
+    """Check a format 2 snapshot's layout, content hash and registry hash; its texts and rows."""
+    count = header.get("count")
+    expected_hash = header.get("registry_hash")
+    content_hash = header.get("content_hash")
+    if not isinstance(expected_hash, str) or not isinstance(content_hash, str):
+        raise SnapshotError(f"{source}: 'registry_hash' or 'content_hash' is missing")
+    body_start = raw.index(b"\n") + 1
+    view = memoryview(raw)
+    if not raw.endswith(_TAIL):
+        raise SnapshotError(f"{source} is not a complete snapshot (truncated or corrupted)")
+    lines = _layout(source, raw, body_start)
+    index, sizes_text, definitions_start = lines
+    body_ok = digest(view[body_start:]) == content_hash
+    try:
+        rows = json.loads(index)
+        sizes = json.loads(sizes_text)
+    except (ValueError, RecursionError):
+        rows = sizes = None
+    if not (_rows_are_canonical(rows, index) and _sizes_fit(sizes, rows, raw, definitions_start)):
+        raise SnapshotError(
+            f"{source}: the index does not match the definitions (truncated, modified or corrupted)"
+        )
+    assert isinstance(rows, list) and isinstance(sizes, list)
+    starts = list(accumulate((size + len(_BETWEEN) for size in sizes), initial=definitions_start))
+    texts = Texts(view, starts, sizes, list(map(_hash, rows)), source)
+    if not body_ok:
+        _name_the_changed_one(texts, rows)
+        raise SnapshotError(
+            f"{source}: content does not match its content_hash (truncated, modified or corrupted)"
+        )
+    if count != len(rows):
+        raise SnapshotError(
+            f"{source}: holds {len(rows)} definitions but says {_shown(count)} "
+            "(truncated or edited)"
+        )
+    if digest(index) != expected_hash:
+        raise SnapshotError(
+            f"{source}: registry_hash does not match the definitions (modified or corrupted)"
+        )
+    return texts, rows
+
+
+def _layout(source: Path | str, raw: bytes, body_start: int) -> tuple[bytes, bytes, int]:
+    """The index and sizes lines' JSON and where the first definition starts."""
+    lines = []
+    at = body_start
+    for key in (_INDEX_KEY, _SIZES_KEY):
+        end = raw.find(b"\n", at)
+        if not raw.startswith(key, at) or end < 0 or raw[end - 1 : end] != b",":
+            raise SnapshotError(
+                f"{source} is not laid out as llmreg writes snapshots (reformatted or edited): "
+                "rebuild it with 'llmreg build'"
+            )
+        lines.append(raw[at + len(key) : end - 1])
+        at = end + 1
+    if not raw.startswith(_DEFINITIONS_KEY, at):
+        raise SnapshotError(
+            f"{source} is not laid out as llmreg writes snapshots (reformatted or edited): "
+            "rebuild it with 'llmreg build'"
+        )
+    return lines[0], lines[1], at + len(_DEFINITIONS_KEY)
+
+
+def _rows_are_canonical(rows: object, index: bytes) -> bool:
+    """The rows are [kind, id, hash] strings, sorted, and ``index`` is their RFC 8785 text:
+    without white space or escapes, a list of strings has one JSON spelling."""
+    if not isinstance(rows, list) or any(c in index for c in (b" ", b"\t", b"\r", b"\\")):
+        return False
+    if not set(map(type, rows)) <= {list} or not set(map(len, rows)) <= {3}:
+        return False
+    shaped = set(map(type, chain.from_iterable(rows))) <= {str}
+    # equal neighbours are let through here and reported as "appears twice"
+    return shaped and set(map(_kind, rows)) <= set(KINDS) and rows == sorted(rows)
+
+
+def _sizes_fit(sizes: object, rows: object, raw: bytes, start: int) -> bool:
+    if not isinstance(sizes, list) or not isinstance(rows, list) or len(sizes) != len(rows):
+        return False
+    if not all(type(size) is int and size > 0 for size in sizes):
+        return False
+    between = len(_BETWEEN) * max(0, len(sizes) - 1)
+    return start + sum(sizes) + between + len(_TAIL) == len(raw)
+
+
+def _name_the_changed_one(texts: Texts, rows: list[Any]) -> None:
+    """The content hash failed: name the definition whose text fails its config_hash."""
+    for position, (kind, ident, config_hash) in enumerate(rows):
+        if digest(texts.text(position)) != config_hash:
+            raise SnapshotError(
+                f"{texts.source}: {_shown(kind, quote=False)} {_shown(ident, quote=False)}: "
+                "content does not match its config_hash (modified or corrupted)"
+            )
+
+
+class Texts:
+    """The verified canonical texts of a snapshot, each built into its definition on demand."""
+
+    __slots__ = ("hashes", "sizes", "source", "starts", "view")
+
+    def __init__(
+        self,
+        view: memoryview,
+        starts: list[int],
+        sizes: list[int],
+        hashes: list[str],
+        source: Path | str,
+    ) -> None:
+        self.view = view
+        self.starts = starts
+        self.sizes = sizes
+        self.hashes = hashes
+        self.source = source
+
+    def text(self, position: int) -> bytes:
+        start = self.starts[position]
+        return self.view[start : start + self.sizes[position]].tobytes()
+
+    def build(self, kind: str, ident: str, position: int) -> Provider | Model:
+        """The definition at ``position``, validated; SnapshotError when it is not what the
+        index says (only a snapshot whose hashes were recomputed over other content)."""
+        from pydantic import ValidationError
+
+        from llmreg.models import MODEL_BY_KIND
+
+        cls = MODEL_BY_KIND[kind]
+        text = self.text(position)
+        config_hash = self.hashes[position]
+        if digest(text) != config_hash:
+            raise SnapshotError(
+                f"{self.source}: {kind} {_shown(ident, quote=False)}: content does not match its "
+                "config_hash (modified or corrupted)"
+            )
+        problem = None
+        try:
+            definition = cls.model_validate_json(text)
+        except ValidationError as exc:
+            # kept as text: pydantic's error, which shows the input (it may be a secret), must
+            # not become the context of the SnapshotError
+            first = exc.errors(include_input=False, include_url=False)[0]
+            at = "/".join(_shown(str(part), quote=False) for part in first["loc"])
+            problem = f"{at}: {first['msg']}"
+        if problem is not None:
+            raise SnapshotError(
+                f"{self.source}: {kind} {_shown(ident, quote=False)}: not a valid {kind}: {problem}"
+            )
+        if definition.id != ident:
+            raise SnapshotError(
+                f"{self.source}: {kind} {_shown(ident, quote=False)}: id does not match its content"
+            )
+        # Verified: the cached_property slot is filled without re-canonicalizing.
+        definition.__dict__["config_hash"] = config_hash
+        return definition
+
+
+def _load_other(source: Path | str, raw: bytes) -> Registry:
+    """Any file that is not a format 2 snapshot: format 1 is read, the rest named."""
+    from llmreg.registry import Registry
 
     try:
-        # pydantic-core's parser: about three times as fast as json.loads on a 22 MB snapshot.
-        document = from_json(raw)
+        document = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise SnapshotError(
             f"{source} is not a complete JSON document (truncated or corrupted): {exc}"
@@ -219,11 +464,17 @@ def _load_snapshot(source: Path, max_bytes: int) -> Registry:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise SnapshotError(f"{source} is not an llmreg snapshot (no 'format': '{FORMAT}')")
     version = document.get("format_version")
-    if version != FORMAT_VERSION:
+    if version == FORMAT_VERSION:
+        raise SnapshotError(
+            f"{source} is not laid out as llmreg writes snapshots (reformatted or edited): "
+            "rebuild it with 'llmreg build'"
+        )
+    if version != 1:
         raise SnapshotError(
             f"{source} has snapshot format_version {_shown(version)}; this llmreg reads "
-            f"{FORMAT_VERSION}: rebuild it with 'llmreg build'"
+            f"1 and {FORMAT_VERSION}: rebuild it with 'llmreg build'"
         )
+    del raw
     entries = document.get("definitions")
     expected_hash = document.get("registry_hash")
     if not isinstance(entries, list) or not isinstance(expected_hash, str):
@@ -233,8 +484,7 @@ def _load_snapshot(source: Path, max_bytes: int) -> Registry:
             f"{source}: holds {len(entries)} definitions but says {_shown(document.get('count'))} "
             "(truncated or edited)"
         )
-    del raw, document  # freed before the definitions are built: a lower peak RSS
-    batches = {"Provider": _Batch(Provider, source), "Model": _Batch(Model, source)}
+    found: list[tuple[str, str, str, bytes]] = []
     for index, entry in enumerate(entries):
         where = f"{source}: definition {index}"
         if not isinstance(entry, dict):
@@ -244,113 +494,29 @@ def _load_snapshot(source: Path, max_bytes: int) -> Registry:
         shown = f"{_shown(kind, quote=False)} {_shown(ident, quote=False)}"
         config_hash = _field(entry, "config_hash", where)
         canonical = _field(entry, "canonical", where).encode("utf-8")
-        entries[index] = None  # its text is copied into the batch: the entry can go now
-        batch = batches.get(kind)
-        if batch is None:
+        if kind not in KINDS:
             raise SnapshotError(f"{source}: {shown}: unknown kind")
         if digest(canonical) != config_hash:
             raise SnapshotError(
                 f"{source}: {shown}: content does not match its config_hash (modified or corrupted)"
             )
-        batch.add(ident, config_hash, canonical)
-    providers = batches["Provider"].finish()
-    models = batches["Model"].finish()
-    registry = Registry(providers, models)
-    if registry.hash != expected_hash:
+        found.append((kind, ident, config_hash, canonical))
+    found.sort()
+    ids: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
+    starts, sizes, at = [], [], 0
+    for position, (kind, ident, _, canonical) in enumerate(found):
+        if ident in ids[kind]:
+            raise SnapshotError(f"{source}: {kind} {_shown(ident, quote=False)}: appears twice")
+        ids[kind][ident] = position
+        starts.append(at)
+        sizes.append(len(canonical))
+        at += len(canonical)
+    buffer = memoryview(b"".join(entry[3] for entry in found))
+    texts = Texts(buffer, starts, sizes, [entry[2] for entry in found], source)
+    from llmreg.hashing import registry_hash
+
+    if registry_hash([entry[:3] for entry in found]) != expected_hash:
         raise SnapshotError(
             f"{source}: registry_hash does not match the definitions (modified or corrupted)"
         )
-    return registry
-
-
-_BATCH_BYTES = 1 << 20
-
-
-class _Batch:
-    """The verified texts of one kind, validated a batch at a time.
-
-    One validation call per about a megabyte of texts keeps pydantic's per-call cost small
-    while the batch buffer, not a copy of every text, is all that lives beside the definitions.
-    """
-
-    def __init__(self, cls: type[Provider] | type[Model], source: Path) -> None:
-        from pydantic import TypeAdapter
-
-        self.cls = cls
-        self.source = source
-        self.adapter: TypeAdapter[list[Any]] = TypeAdapter(list[cls])  # type: ignore[valid-type]
-        self.built: list[Any] = []
-        self.seen: set[str] = set()
-        self._reset()
-
-    def _reset(self) -> None:
-        self.array = bytearray(b"[")
-        self.ends = [0]  # text i ends at ends[i + 1], one byte (its "[" or ",") after ends[i]
-        self.checked: list[tuple[str, str]] = []
-
-    def add(self, ident: str, config_hash: str, canonical: bytes) -> None:
-        if self.checked:
-            self.array += b","
-        self.array += canonical
-        self.ends.append(len(self.array))
-        self.checked.append((ident, config_hash))
-        if len(self.array) >= _BATCH_BYTES:
-            self._flush()
-
-    def finish(self) -> list[Any]:
-        if self.checked:
-            self._flush()
-        return self.built
-
-    def _flush(self) -> None:
-        """Validate the batch in one call; hashes were verified before."""
-        from pydantic import ValidationError
-
-        cls, source = self.cls, self.source
-        self.array += b"]"
-        try:
-            built = self.adapter.validate_json(self.array)
-        except ValidationError:
-            built = None
-        if built is None:  # named outside the handler: no error showing the input as context
-            self._name_the_invalid_one()
-        for definition, (ident, config_hash) in zip(built, self.checked, strict=True):
-            if definition.id != ident or ident in self.seen:
-                shown = _shown(ident, quote=False)
-                raise SnapshotError(
-                    f"{source}: {cls.__name__} {shown}: id does not match its content or "
-                    "appears twice"
-                )
-            self.seen.add(ident)
-            # Verified: the cached_property slot is filled without re-canonicalizing.
-            definition.__dict__["config_hash"] = config_hash
-        self.built.extend(built)
-        self._reset()
-
-    def _name_the_invalid_one(self) -> NoReturn:
-        cls, source, ends = self.cls, self.source, self.ends
-        for (ident, _), start, end in zip(self.checked, ends[:-1], ends[1:], strict=True):
-            problem = _first_problem(cls, self.array[start + 1 : end])
-            if problem is not None:
-                raise SnapshotError(
-                    f"{source}: {cls.__name__} {_shown(ident, quote=False)}: not a valid "
-                    f"{cls.__name__}: {problem}"
-                )
-        raise SnapshotError(f"{source}: the {cls.__name__} definitions are not valid")
-
-
-def _first_problem(cls: type[Provider] | type[Model], text: bytes | bytearray) -> str | None:
-    """Where and why ``text`` is not a valid ``cls``, without the input (it may be a secret).
-
-    Returned, not raised from the handler: pydantic's error, which shows the input, must not
-    become the context of the SnapshotError.
-    """
-    from pydantic import ValidationError
-
-    try:
-        cls.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors(include_input=False, include_url=False)[0]
-        at = "/".join(_shown(str(part), quote=False) for part in first["loc"])
-        return f"{at}: {first['msg']}"
-    return None
+    return Registry._from_texts(texts, ids["Provider"], ids["Model"], expected_hash)

@@ -18,31 +18,43 @@ import copy
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Any, cast
-
-import yaml
-from yaml import events as ev
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, cast
 
 from llmreg.constants import SAFE_INTEGER
-from llmreg.diagnostics import pointer_join
+from llmreg.diagnostics import Diagnostic, pointer_join
+from llmreg.results import finding
 
-try:  # libyaml's C parser when PyYAML was built with it, else the pure-Python one
-    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    import yaml
+    from yaml import events as ev
 
-    LIBYAML = True
-except ImportError:  # pragma: no cover - depends on how PyYAML was installed
-    from yaml.parser import Parser as _PyParser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
+# PyYAML is imported by the first parse, not with this module: the fast reader and the pipeline
+# use the limits, the decoding and the types here for every file, and a file that yaml-rs reads
+# (almost every one) never needs PyYAML (about 13 ms of imports, docs/performance.md).
+_Parser: Any = None  # the parser class, set by _load_pyyaml()
+LIBYAML: bool | None = None  # whether it is libyaml's C parser; None until the first parse
 
-    class _Parser(Reader, Scanner, _PyParser):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            _PyParser.__init__(self)
 
-    LIBYAML = False
+def _load_pyyaml() -> None:
+    """libyaml's C parser when PyYAML was built with it, else the pure-Python one."""
+    global _Parser, LIBYAML
+    try:
+        from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+        _Parser, LIBYAML = CParser, True
+    except ImportError:  # pragma: no cover - depends on how PyYAML was installed
+        from yaml.parser import Parser as _PyParser
+        from yaml.reader import Reader
+        from yaml.scanner import Scanner
+
+        class _PureParser(Reader, Scanner, _PyParser):
+            def __init__(self, stream: str) -> None:
+                Reader.__init__(self, stream)
+                Scanner.__init__(self)
+                _PyParser.__init__(self)
+
+        _Parser, LIBYAML = _PureParser, False
 
 
 @dataclass(frozen=True)
@@ -135,21 +147,16 @@ class Position:
     column: int  # 1-based
 
 
-@dataclass
-class SourceProblem:
-    """A problem found while reading; ``fatal`` ones leave no document to validate."""
-
-    rule: str
-    message: str
-    position: Position
-    pointer: str = ""
-    fatal: bool = True
+def _problem(rule: str, message: str, where: Position, pointer: str = "") -> Diagnostic:
+    """A finding of the reader, made as every finding is (``results.finding``: redacted, with
+    the catalogue's severity); the stage adds the file."""
+    return finding(rule, message, pointer, where.line, where.column)
 
 
 class SourceError(Exception):
-    """The file could not be turned into a document."""
+    """The file could not be turned into a document; ``problem`` says why and where."""
 
-    def __init__(self, problem: SourceProblem) -> None:
+    def __init__(self, problem: Diagnostic) -> None:
         super().__init__(problem.message)
         self.problem = problem
 
@@ -162,7 +169,7 @@ class Document:
     value_positions: dict[str, Position] = field(default_factory=dict)
     key_positions: dict[str, Position] = field(default_factory=dict)
     yaml11: dict[str, str] = field(default_factory=dict)
-    problems: list[SourceProblem] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)  # the non-fatal ones
 
     def position(self, pointer: str, *, at_key: bool = False) -> Position:
         """Where the value (or key) at ``pointer`` starts; the nearest recorded ancestor else."""
@@ -246,7 +253,7 @@ class _Builder:
         self.nodes += weight
         if self.nodes > self.limits.max_nodes:
             raise SourceError(
-                SourceProblem(
+                _problem(
                     "yaml-limit",
                     f"the document expands to more than {self.limits.max_nodes} values "
                     "(aliases repeated too often?)",
@@ -290,13 +297,12 @@ class _Builder:
         previous = top.explicit.get(text)
         if previous is not None:
             self.doc.problems.append(
-                SourceProblem(
+                _problem(
                     "duplicate-key",
                     f"key {text!r} appears twice in this mapping, at lines {previous.line} and "
                     f"{pos.line}; YAML readers disagree on which one wins",
                     pos,
                     pointer_join(top.pointer, text),
-                    fatal=False,
                 )
             )
         else:
@@ -309,13 +315,12 @@ class _Builder:
             return
         pointer = self._child_pointer() if not self._expecting_key() else self.stack[-1].pointer
         self.doc.problems.append(
-            SourceProblem(
+            _problem(
                 "unsafe-tag",
                 f"tag {_short_tag(tag)} is not allowed: definitions hold plain YAML values only, "
                 "and llmreg never constructs tagged objects",
                 _pos(mark),
                 pointer,
-                fatal=False,
             )
         )
 
@@ -338,12 +343,11 @@ class _Builder:
             why = _not_json_number(value)
             if why is not None:
                 self.doc.problems.append(
-                    SourceProblem(
+                    _problem(
                         "schema",
                         f"{text} is {why}; definitions hold JSON-compatible values only",
                         pos,
                         self._child_pointer(),
-                        fatal=False,
                     )
                 )
         elif tag == _TAG + "int" or tag == _TAG + "float" or tag == _TAG + "bool":
@@ -351,7 +355,7 @@ class _Builder:
             wanted = {"int": int, "float": float, "bool": bool}[tag[len(_TAG) :]]
             if type(value) is not wanted and not (wanted is float and type(value) is int):
                 raise SourceError(
-                    SourceProblem(
+                    _problem(
                         "yaml-syntax",
                         f"{text!r} is not a valid {_short_tag(tag)} value",
                         pos,
@@ -370,15 +374,13 @@ class _Builder:
         name = event.anchor
         pos = _pos(event.start_mark)
         if name in self.open_anchors:
-            raise SourceError(SourceProblem("yaml-syntax", f"alias *{name} refers to itself", pos))
+            raise SourceError(_problem("yaml-syntax", f"alias *{name} refers to itself", pos))
         if name not in self.anchors:
             raise SourceError(
-                SourceProblem("yaml-syntax", f"alias *{name} has no anchor &{name} before it", pos)
+                _problem("yaml-syntax", f"alias *{name} has no anchor &{name} before it", pos)
             )
         if self._expecting_key():
-            raise SourceError(
-                SourceProblem("yaml-syntax", "an alias cannot be a mapping key here", pos)
-            )
+            raise SourceError(_problem("yaml-syntax", "an alias cannot be a mapping key here", pos))
         value, weight = self.anchors[name]
         self._count(weight, event.start_mark)
         self._place(copy.deepcopy(value), weight, pos, None)
@@ -387,7 +389,7 @@ class _Builder:
         self._count(1, event.start_mark)
         if self._expecting_key():
             raise SourceError(
-                SourceProblem(
+                _problem(
                     "yaml-syntax",
                     "a mapping key must be a plain string, not a list or mapping",
                     _pos(event.start_mark),
@@ -398,7 +400,7 @@ class _Builder:
         self._check_tag(event.tag, allowed, event.start_mark)
         if len(self.stack) >= self.limits.max_depth:
             raise SourceError(
-                SourceProblem(
+                _problem(
                     "yaml-limit",
                     f"the document nests deeper than {self.limits.max_depth} levels",
                     _pos(event.start_mark),
@@ -423,7 +425,7 @@ class _Builder:
             for item in items:
                 if not isinstance(item, dict):
                     raise SourceError(
-                        SourceProblem(
+                        _problem(
                             "yaml-syntax",
                             "a merge key '<<' takes a mapping or a list of mappings",
                             pos,
@@ -498,12 +500,13 @@ def _pull_inside(text: str, doc: Document) -> None:
         for pointer, position in table.items():
             if position.line > end.line:
                 table[pointer] = end
-    for source_problem in doc.problems:
-        if source_problem.position.line > end.line:
-            source_problem.position = end
+    doc.problems = [
+        replace(p, line=end.line, column=end.column) if p.line > end.line else p
+        for p in doc.problems
+    ]
 
 
-def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> SourceProblem:
+def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
     """A character YAML does not allow (a control character), at its line and column."""
     character = exc.character
     code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
@@ -511,7 +514,7 @@ def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> SourceProblem:
     offset = exc.position
     if LIBYAML:
         offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
-    return SourceProblem(
+    return _problem(
         "yaml-syntax",
         f"invalid YAML: character U+{code:04X} is not allowed in YAML ({exc.reason})",
         _inside(text, position_at(text, offset)),
@@ -530,15 +533,11 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
         doc = _parse(text, limits, back)
     except SourceError as exc:
         if back:
-            exc.problem.message = exc.problem.message.translate(back)
+            exc.problem = replace(exc.problem, message=exc.problem.message.translate(back))
         raise
     if back:
-        for found in doc.problems:
-            found.message = found.message.translate(back)
+        doc.problems = [replace(p, message=p.message.translate(back)) for p in doc.problems]
     return doc
-
-
-_NODE_EVENTS = (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent, ev.AliasEvent)
 
 
 def _no_question_key(text: str, event: ev.NodeEvent) -> None:
@@ -551,7 +550,7 @@ def _no_question_key(text: str, event: ev.NodeEvent) -> None:
     index = event.start_mark.index if event.start_mark else 0
     if index and text[index - 1 : index] == "?":
         raise SourceError(
-            SourceProblem(
+            _problem(
                 "yaml-syntax",
                 "invalid YAML: '?' right before a value is read as a mapping key by YAML 1.1 "
                 "readers and as text by YAML 1.2 ones; write '? key' for a key or quote the text",
@@ -581,7 +580,7 @@ def _no_glued_comment(text: str, event: ev.ScalarEvent) -> None:
         return
     if glued:
         raise SourceError(
-            SourceProblem(
+            _problem(
                 "yaml-syntax",
                 "invalid YAML: a comment needs white space before '#' (YAML 1.2 readers refuse "
                 "this line)",
@@ -591,6 +590,12 @@ def _no_glued_comment(text: str, event: ev.ScalarEvent) -> None:
 
 
 def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
+    import yaml
+    from yaml import events as ev
+
+    if _Parser is None:
+        _load_pyyaml()
+    node_events = (ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent, ev.AliasEvent)
     builder = _Builder(limits)
     documents = 0
     try:
@@ -598,7 +603,7 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
         parser = _Parser(text)
         while True:
             event = parser.get_event()
-            if isinstance(event, _NODE_EVENTS):
+            if isinstance(event, node_events):
                 _no_question_key(text, event)
             if isinstance(event, ev.ScalarEvent):
                 _no_glued_comment(text, event)
@@ -616,7 +621,7 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
                 documents += 1
                 if documents > 1:
                     raise SourceError(
-                        SourceProblem(
+                        _problem(
                             "multi-document",
                             "the file holds more than one YAML document ('---'); keep one "
                             "definition per file",
@@ -626,7 +631,8 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
             elif isinstance(event, ev.StreamEndEvent):
                 break
     except SourceError as exc:
-        exc.problem.position = _inside(text, exc.problem.position)
+        inside = _inside(text, Position(exc.problem.line, exc.problem.column))
+        exc.problem = replace(exc.problem, line=inside.line, column=inside.column)
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -635,7 +641,7 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
             # libyaml 0.2.6 (bundled from PyYAML 6.0.3 on) stops at its own nesting bound while
             # scanning ahead, before the builder sees the 65th level: the same limit, one rule id
             raise SourceError(
-                SourceProblem(
+                _problem(
                     "yaml-limit",
                     f"the document nests deeper than {limits.max_depth} levels",
                     _inside(text, where),
@@ -644,21 +650,19 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
         problem = exc.problem or str(exc)
         context = f" ({exc.context})" if exc.context else ""
         raise SourceError(
-            SourceProblem("yaml-syntax", f"invalid YAML: {problem}{context}", _inside(text, where))
+            _problem("yaml-syntax", f"invalid YAML: {problem}{context}", _inside(text, where))
         ) from exc
     except yaml.reader.ReaderError as exc:
         raise SourceError(_reader_problem(text, exc)) from exc
     except yaml.YAMLError as exc:
-        raise SourceError(
-            SourceProblem("yaml-syntax", f"invalid YAML: {exc}", Position(1, 1))
-        ) from exc
+        raise SourceError(_problem("yaml-syntax", f"invalid YAML: {exc}", Position(1, 1))) from exc
     doc = builder.doc
     if text and text[-1] not in "\r\n":
         # only then can libyaml place a node (an implicit null at the very end) past the text
         _pull_inside(text, doc)
     if not builder.root_set or doc.data is None:
         raise SourceError(
-            SourceProblem(
+            _problem(
                 "empty-file",
                 "the file holds no definition (it is empty or only comments)",
                 Position(1, 1),
@@ -667,7 +671,7 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
     if not isinstance(doc.data, dict):
         what = "a list" if isinstance(doc.data, list) else f"a single {type(doc.data).__name__}"
         raise SourceError(
-            SourceProblem(
+            _problem(
                 "not-a-mapping",
                 f"the document is {what}; a definition is a mapping of keys to values",
                 doc.value_positions.get("", Position(1, 1)),
@@ -684,7 +688,7 @@ def decode(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError(
-            SourceProblem(
+            _problem(
                 "encoding",
                 f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; definition files are UTF-8",
                 position_at(raw, exc.start),
@@ -696,7 +700,7 @@ def read_text(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
     """Apply the size limit, then decode."""
     if len(raw) > limits.max_bytes:
         raise SourceError(
-            SourceProblem(
+            _problem(
                 "yaml-limit",
                 f"the file is {len(raw)} bytes; definition files may be at most "
                 f"{limits.max_bytes} bytes",
@@ -706,7 +710,7 @@ def read_text(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
         raise SourceError(
-            SourceProblem(
+            _problem(
                 "encoding",
                 "the file contains a NUL byte: it is binary or not UTF-8 "
                 "(UTF-16 files are not supported)",

@@ -18,7 +18,7 @@ from llmreg.rules import FileContext, fact_pointers, file_rules, registry_facts
 from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
 
 if TYPE_CHECKING:
-    from llmreg.source import Document, Limits, SourceProblem
+    from llmreg.source import Document, Limits
 
 # The readers, the validators and the per-file rules' heavy imports happen on first use: a check
 # that the cache answers entirely needs none of them (docs/performance.md).
@@ -44,12 +44,9 @@ class _Findings:
         self.items: list[Diagnostic] = []
         self.hidden = 0  # findings left out before they were made (too many of one kind)
 
-    def problem(self, problem: SourceProblem) -> None:
-        """A problem the reader found, where it found it."""
-        where = problem.position
-        self.items.append(
-            finding(problem.rule, problem.message, problem.pointer, where.line, where.column)
-        )
+    def problem(self, problem: Diagnostic) -> None:
+        """A finding of the reader, placed by the reader."""
+        self.items.append(problem)
 
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         line, column = 1, 1
@@ -76,7 +73,7 @@ def stage_bytes(
 Outcome = tuple["_Findings", Staged, "Document | None"]
 
 
-def _failed(problem: SourceProblem) -> Outcome:
+def _failed(problem: Diagnostic) -> Outcome:
     out = _Findings()
     out.problem(problem)
     return out, Staged(findings=out.items), None
@@ -93,7 +90,7 @@ def _stage(raw: bytes, limits: Limits | None, options: CheckOptions) -> Outcome:
         return _failed(exc.problem)
     data = fast_source.load(text, limits)
     if data is not None:
-        out, staged = _stage_document(Document(data=data), options, positions=False)
+        out, staged = _stage_document(Document(data=data), options, text, positions=False)
         if not out.items and not out.hidden:
             _locate_facts(staged, text)
             return out, staged, None
@@ -101,12 +98,12 @@ def _stage(raw: bytes, limits: Limits | None, options: CheckOptions) -> Outcome:
         document = parse(text, limits)
     except SourceError as exc:
         return _failed(exc.problem)
-    out, staged = _stage_document(document, options)
+    out, staged = _stage_document(document, options, text)
     return out, staged, document
 
 
 def _stage_document(
-    document: Document, options: CheckOptions, *, positions: bool = True
+    document: Document, options: CheckOptions, text: str, *, positions: bool = True
 ) -> tuple[_Findings, Staged]:
     from llmreg.validate import check_document
 
@@ -126,7 +123,7 @@ def _stage_document(
                 out.add("schema", "missing required key 'kind' (Provider or Model)")
             else:
                 out.add("schema", f"kind must be Provider or Model, not {kind!r}", "/kind")
-        _run_rules(out, str(kind), data, options, valid=False)
+        _run_rules(out, str(kind), data, options, text, valid=False)
         return out, staged
     staged.kind = kind
     schema_problems, out.hidden = check_document(schema_kind, data, document.yaml11, MAX_FINDINGS)
@@ -147,7 +144,7 @@ def _stage_document(
     if valid:
         staged.data = data
         _record_facts(staged, str(kind), data, document if positions else None)
-    _run_rules(out, str(kind), data, options, valid=valid)
+    _run_rules(out, str(kind), data, options, text, valid=valid)
     return out, staged
 
 
@@ -174,10 +171,12 @@ def _locate_facts(staged: Staged, text: str) -> None:
         staged.positions = locate(text, fact_pointers(staged.facts))
 
 
-def _run_rules(out: _Findings, kind: str, data: Any, options: CheckOptions, *, valid: bool) -> None:
+def _run_rules(
+    out: _Findings, kind: str, data: Any, options: CheckOptions, text: str, *, valid: bool
+) -> None:
     if not isinstance(data, dict):
         return
-    context = FileContext(kind=kind, data=data, options=options)
+    context = FileContext(kind=kind, data=data, options=options, text=text)
     for rule in file_rules():
         runs = rule.kinds is None or kind in rule.kinds
         if runs and (valid or not rule.valid_only) and rule.check is not None:

@@ -1,5 +1,8 @@
 """JSON Schema validation of one document, with each problem turned into a readable finding.
 
+The schema rule's check: like every rule it yields :class:`llmreg.rules.Hit` (where and what),
+and the per-file stage stamps the id and places it.
+
 The reference validator is ``jsonschema`` against the schema shipped in the package (exported
 from the pydantic models). Two settings make it agree with the strict pydantic models: an
 integer is an int, never a float such as 30.0, and the ``date`` format is asserted.
@@ -7,25 +10,17 @@ integer is an int, never a float such as 30.0, and the ``date`` format is assert
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from llmreg.diagnostics import pointer_join, pointer_tokens
+from llmreg.rules import Hit
 from llmreg.secrets import redact
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
-
-
-@dataclass(frozen=True)
-class SchemaProblem:
-    pointer: str
-    message: str
-    at_key: bool = False
 
 
 _TYPE_NAMES = {
@@ -131,7 +126,9 @@ def _nullable_branch(error: ValidationError) -> list[ValidationError] | None:
     return [e for e in (error.context or []) if e.schema_path and e.schema_path[0] == keep]
 
 
-def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[SchemaProblem]:
+def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Hit]:
+    import difflib  # for the suggestions: a valid file never gets here
+
     pointer = _pointer(error)
     name = _field(pointer)
     kind = error.validator
@@ -158,14 +155,12 @@ def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Schem
                 if close:
                     hint = f"; did you mean {close[0]!r}?"
             where = f"in {name}" if pointer else "at the top level"
-            yield SchemaProblem(
-                pointer_join(pointer, key), f"unknown key {key!r} {where}{hint}", at_key=True
-            )
+            yield Hit(pointer_join(pointer, key), f"unknown key {key!r} {where}{hint}", at_key=True)
         return
     if "propertyNames" in error.relative_schema_path:
         # jsonschema validates each key as an instance of its own, at the mapping's path
         key = str(value)
-        yield SchemaProblem(
+        yield Hit(
             pointer_join(pointer, key),
             f"key {redact(key)!r} is not allowed in {name}: {_rule_text(error)}",
             at_key=True,
@@ -174,14 +169,12 @@ def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Schem
     if kind == "required":
         missing = [k for k in limit if k not in (value or {})]
         for key in missing:
-            yield SchemaProblem(pointer, f"missing required key {key!r} in {name}")
+            yield Hit(pointer, f"missing required key {key!r} in {name}")
         return
     if kind == "type":
         expected = _expected_types(limit)
         hint = _type_hint(value, expected, yaml11.get(pointer))
-        yield SchemaProblem(
-            pointer, f"{name} must be {' or '.join(expected)}, not {_describe(value)}{hint}"
-        )
+        yield Hit(pointer, f"{name} must be {' or '.join(expected)}, not {_describe(value)}{hint}")
         return
     if kind in ("enum", "const"):
         options = limit if kind == "enum" else [limit]
@@ -193,11 +186,9 @@ def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Schem
                 hint = f"; did you mean {close[0]!r}?"
         if yaml11.get(pointer) and isinstance(value, str):
             hint += f" ({yaml11[pointer]}; YAML 1.2 reads it as a string)"
-        yield SchemaProblem(
-            pointer, f"{name} is {_describe(value)}, which is not one of: {shown}{hint}"
-        )
+        yield Hit(pointer, f"{name} is {_describe(value)}, which is not one of: {shown}{hint}")
         return
-    yield SchemaProblem(pointer, f"{name}: {_rule_text(error)}")
+    yield Hit(pointer, f"{name}: {_rule_text(error)}")
 
 
 def _without_redundant_format(errors: list[ValidationError]) -> list[ValidationError]:
@@ -234,7 +225,7 @@ def _rule_text(error: ValidationError) -> str:
 
 def check_document(
     kind: str, data: Any, yaml11: dict[str, str], limit: int | None = None
-) -> tuple[list[SchemaProblem], int]:
+) -> tuple[list[Hit], int]:
     """The schema problems of ``data`` as a ``kind`` definition, at most ``limit`` of them, and
     how many more there are. The ones past the limit are counted without being written out (a
     message with a suggestion costs a fuzzy match against every known key)."""
@@ -242,7 +233,7 @@ def check_document(
 
     if fast_validate.is_valid(kind, data):
         return [], 0  # the common case, without importing or running the reference validator
-    problems: list[SchemaProblem] = []
+    problems: list[Hit] = []
     more = 0
     for error in _without_redundant_format(list(validator(kind).iter_errors(data))):
         if limit is not None and len(problems) >= limit:

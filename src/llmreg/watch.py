@@ -56,7 +56,8 @@ class RegistryDiff:
 
 
 def _hashes(registry: Registry) -> dict[Ref, str]:
-    return {Ref(d.kind, d.id): d.config_hash for d in registry.definitions()}
+    # from the hashes alone: a snapshot's definitions are not built for a diff
+    return {Ref(kind, ident): h for (kind, ident), h in registry._config_hashes().items()}
 
 
 def diff(old: Registry, new: Registry) -> RegistryDiff:

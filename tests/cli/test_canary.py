@@ -29,6 +29,7 @@ import yaml
 
 import llmreg
 from helpers.runtime_registry import ALL, AZURE, GPT4O, OPENAI, path_of, write_doc, write_registry
+from helpers.snapshots import Parts, rewrite
 from llmreg.cli import main
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -624,35 +625,33 @@ def test_secrets_in_imported_payloads_never_come_back_out(
 # -- secrets in a tampered snapshot ---------------------------------------------------------------
 
 
-def _tamper_format_version(document: dict[str, Any], key: str) -> None:
-    document["format_version"] = key
+def _tamper_format_version(parts: Parts, key: str) -> None:
+    parts.header["format_version"] = key
 
 
-def _tamper_count(document: dict[str, Any], key: str) -> None:
-    document["count"] = key
+def _tamper_count(parts: Parts, key: str) -> None:
+    parts.header["count"] = key
 
 
-def _tamper_kind(document: dict[str, Any], key: str) -> None:
-    document["definitions"][0]["kind"] = key
+def _tamper_kind(parts: Parts, key: str) -> None:
+    parts.rows[0][0] = key
 
 
-def _tamper_id(document: dict[str, Any], key: str) -> None:
-    document["definitions"][0]["id"] = key
+def _tamper_id(parts: Parts, key: str) -> None:
+    parts.rows[0][1] = key
 
 
-def _tamper_hash(document: dict[str, Any], key: str) -> None:
-    document["definitions"][0]["config_hash"] = key
+def _tamper_hash(parts: Parts, key: str) -> None:
+    parts.rows[0][2] = key
 
 
-def _tamper_content(document: dict[str, Any], key: str) -> None:
-    """A secret inside a definition whose hash matches: refused as not valid."""
-    import hashlib
-
-    entry = next(e for e in document["definitions"] if e["kind"] == "Model")
-    canonical = json.loads(entry["canonical"])
+def _tamper_content(parts: Parts, key: str) -> None:
+    """A secret inside a definition whose config_hash matches: refused by the registry hash."""
+    position = next(i for i, row in enumerate(parts.rows) if row[0] == "Model")
+    canonical = json.loads(parts.texts[position])
     canonical["context_window"] = key
-    entry["canonical"] = json.dumps(canonical, separators=(",", ":"), sort_keys=True)
-    entry["config_hash"] = "sha256:" + hashlib.sha256(entry["canonical"].encode()).hexdigest()
+    text = json.dumps(canonical, separators=(",", ":"), sort_keys=True).encode()
+    parts.replace_text(parts.rows[position][1], text)
 
 
 @pytest.mark.parametrize(
@@ -668,7 +667,7 @@ def _tamper_content(document: dict[str, Any], key: str) -> None:
     ids=lambda f: f.__name__.removeprefix("_tamper_"),
 )
 def test_secrets_in_a_tampered_snapshot_never_come_back_out(
-    tamper: Callable[[dict[str, Any], str], None],
+    tamper: Callable[[Parts, str], None],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -676,9 +675,7 @@ def test_secrets_in_a_tampered_snapshot_never_come_back_out(
     sink = Sink([key])
     snapshot = tmp_path / "registry.snapshot.json"
     llmreg.load(write_registry(tmp_path / "reg", DOCS)).write_snapshot(snapshot)
-    document = json.loads(snapshot.read_text(encoding="utf-8"))
-    tamper(document, key)
-    snapshot.write_text(json.dumps(document), encoding="utf-8")
+    rewrite(snapshot, lambda parts: tamper(parts, key))
     with pytest.raises(llmreg.SnapshotError) as raised:
         llmreg.load_snapshot(snapshot)
     sink.exception("load_snapshot", raised.value)
@@ -688,4 +685,28 @@ def test_secrets_in_a_tampered_snapshot_never_come_back_out(
     sink.exception("Watcher", raised.value)
     assert run(sink, capsys, "hash", "--registry", str(snapshot)) == 1
     assert run(sink, capsys, "diff", str(snapshot), str(tmp_path / "reg")) == 2
+    assert sink.leaks() == []
+
+
+def test_secrets_in_a_forged_snapshot_never_come_back_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every hash recomputed over a secret: loading trusts the hashes, and the definition is
+    refused where it is built, by the library and by the commands, without the secret."""
+    key = _sk()
+    sink = Sink([key])
+    snapshot = tmp_path / "registry.snapshot.json"
+    llmreg.load(write_registry(tmp_path / "reg", DOCS)).write_snapshot(snapshot)
+
+    def forge(parts: Parts) -> None:
+        _tamper_content(parts, key)
+        parts.rehash_registry()
+
+    rewrite(snapshot, forge)
+    loaded = llmreg.load_snapshot(snapshot)
+    with pytest.raises(llmreg.SnapshotError, match="not a valid Model") as raised:
+        loaded.models()
+    sink.exception("models()", raised.value)
+    assert run(sink, capsys, "hash", "--registry", str(snapshot)) == 1
+    assert run(sink, capsys, "list", "--registry", str(snapshot)) == 1
     assert sink.leaks() == []

@@ -368,7 +368,7 @@ def test_internal_error_exits_3_without_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     registry_from(tmp_path, "valid/basic")
-    monkeypatch.setattr("llmreg.cli.check.run_check", _explode)
+    monkeypatch.setattr("llmreg.check.run_check", _explode)
     outcome = run_in_process(["check"], tmp_path)
     assert outcome.code == 3
     assert "internal error: RuntimeError: simulated bug" in outcome.err

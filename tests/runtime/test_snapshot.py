@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 import llmreg
+import llmreg.hashing
 from helpers.runtime_registry import write_registry
+from helpers.snapshots import Parts, read_parts, rewrite, sha, write_parts
 
 SECRETS = {"ACME_OPENAI_KEY": "k1", "ACME_AZURE_KEY": "k2"}
 
@@ -43,15 +45,90 @@ def test_round_trip(built: tuple[llmreg.Registry, Path]) -> None:
 
 def test_snapshot_content(built: tuple[llmreg.Registry, Path]) -> None:
     reg, path = built
-    document = json.loads(path.read_text(encoding="utf-8"))
+    document = json.loads(path.read_text(encoding="utf-8"))  # one JSON document, for jq & co
     assert document["format"] == "llmreg-snapshot"
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert document["llmreg_version"] == llmreg.__version__
     assert document["registry_hash"] == reg.hash
-    assert document["count"] == len(document["definitions"]) == len(reg)
-    entry = next(d for d in document["definitions"] if d["id"] == "acme/openai")
-    assert json.loads(entry["canonical"])["api_key_secret_name"] == "ACME_OPENAI_KEY"
+    assert document["count"] == len(document["index"]) == len(document["definitions"]) == len(reg)
+    assert document["index"] == sorted(document["index"])
+    position = next(i for i, row in enumerate(document["index"]) if row[1] == "acme/openai")
+    assert document["definitions"][position]["api_key_secret_name"] == "ACME_OPENAI_KEY"
     assert "k1" not in path.read_text()
+
+
+def test_snapshot_layout(built: tuple[llmreg.Registry, Path]) -> None:
+    """Line by line as documented: the index is the registry hash's text, each definition the
+    text its config_hash covers, the content hash covers everything after line 1."""
+    reg, path = built
+    raw = path.read_bytes()
+    parts = read_parts(path)
+    assert sha(parts.index()) == reg.hash == parts.header["registry_hash"]
+    assert sha(raw.split(b"\n", 1)[1]) == parts.header["content_hash"]
+    for (kind, ident, config_hash), text in zip(parts.rows, parts.texts, strict=True):
+        definition = reg.provider(ident) if kind == "Provider" else reg.model(ident)
+        assert sha(text) == config_hash == definition.config_hash
+        assert text == llmreg.hashing.canonical_bytes(definition)
+    write_parts(path, parts)  # the helper writes the same bytes back
+    assert path.read_bytes() == raw
+
+
+def test_format_1_is_still_read(built: tuple[llmreg.Registry, Path]) -> None:
+    reg, path = built
+    parts = read_parts(path)
+    entries = [
+        {"kind": kind, "id": ident, "config_hash": config_hash, "canonical": text.decode()}
+        for (kind, ident, config_hash), text in zip(parts.rows, parts.texts, strict=True)
+    ]
+    document = {
+        "format": "llmreg-snapshot",
+        "format_version": 1,
+        "llmreg_version": "0.0.1",
+        "registry_hash": reg.hash,
+        "count": len(entries),
+        "definitions": entries[::-1],  # format 1 wrote providers first: any order is read
+    }
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    loaded = llmreg.load_snapshot(path)
+    assert loaded.hash == reg.hash
+    assert loaded.definitions() == reg.definitions()
+    loaded.write_snapshot(path)  # and written again as format 2
+    assert json.loads(path.read_text(encoding="utf-8"))["format_version"] == 2
+    assert llmreg.load_snapshot(path).hash == reg.hash
+
+
+def test_definitions_are_built_on_first_use(built: tuple[llmreg.Registry, Path]) -> None:
+    reg, path = built
+    loaded = llmreg.load_snapshot(path)
+    assert len(loaded) == len(reg) and repr(loaded) == repr(reg)
+    assert loaded._texts is not None and not loaded._models  # nothing built by loading
+    model = loaded.model("acme/gpt-4o")
+    assert model is loaded.model("acme/gpt-4o") and model == reg.model("acme/gpt-4o")
+    assert llmreg.diff(reg, loaded).equal  # compares hashes: builds nothing more
+    assert list(loaded._models) == ["acme/gpt-4o"]
+    assert loaded.definitions() == reg.definitions()
+    assert loaded._texts is None  # every definition built: the file's bytes are let go
+    assert loaded.model("acme/gpt-4o") is model
+    with pytest.raises(llmreg.UnknownIdError, match="did you mean 'acme/gpt-4o'"):
+        loaded.model("acme/gpt-4")
+
+
+def test_threads_building_at_once_get_one_object(built: tuple[llmreg.Registry, Path]) -> None:
+    _, path = built
+    for _ in range(20):
+        loaded = llmreg.load_snapshot(path)
+        ids = [m.id for m in llmreg.load_snapshot(path).models()]
+        seen: list[list[object]] = []
+        start = threading.Barrier(4)
+        workers = [
+            threading.Thread(target=_look, args=(loaded, ids, start, seen)) for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert len(seen) == 4
+        assert all(a is b for row in seen[1:] for a, b in zip(seen[0], row, strict=True))
 
 
 def test_atomic_write_leaves_no_temporary_file(built: tuple[llmreg.Registry, Path]) -> None:
@@ -77,21 +154,39 @@ def test_failed_write_keeps_the_old_file(
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
 
+def _look(
+    loaded: llmreg.Registry, ids: list[str], start: threading.Barrier, seen: list[list[object]]
+) -> None:
+    start.wait()
+    seen.append([loaded.model(i) for i in ids] + list(loaded.models()))
+
+
 def _edit(path: Path, change: object) -> None:
+    """Rewrite the snapshot as a plain JSON document (its layout is lost)."""
     document = json.loads(path.read_text(encoding="utf-8"))
     change(document)  # type: ignore[operator]
     path.write_text(json.dumps(document), encoding="utf-8")
 
 
+def _same_length_edit(text: bytes) -> bytes:
+    edited = text.replace(b"api.openai.com", b"api.evilai.com")
+    assert edited != text
+    return edited
+
+
 def test_tampered_definition_is_detected(built: tuple[llmreg.Registry, Path]) -> None:
     _, path = built
-
-    def tamper(document: dict) -> None:  # type: ignore[type-arg]
-        entry = next(d for d in document["definitions"] if d["id"] == "acme/openai")
-        entry["canonical"] = entry["canonical"].replace("api.openai.com", "evil.example.com")
-
-    _edit(path, tamper)
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace(b"api.openai.com", b"api.evilai.com"))  # sizes still fit
     with pytest.raises(llmreg.SnapshotError, match=r"Provider acme/openai.*config_hash"):
+        llmreg.load_snapshot(path)
+
+
+def test_a_changed_length_is_detected(built: tuple[llmreg.Registry, Path]) -> None:
+    _, path = built
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace(b"api.openai.com", b"evil.example.com"))
+    with pytest.raises(llmreg.SnapshotError, match="index does not match the definitions"):
         llmreg.load_snapshot(path)
 
 
@@ -99,31 +194,41 @@ def test_consistent_tamper_of_one_hash_fails_the_registry_hash(
     built: tuple[llmreg.Registry, Path],
 ) -> None:
     _, path = built
-
-    def tamper(document: dict) -> None:  # type: ignore[type-arg]
-        import hashlib
-
-        entry = next(d for d in document["definitions"] if d["id"] == "acme/openai")
-        entry["canonical"] = entry["canonical"].replace("api.openai.com", "evil.example.com")
-        digest = hashlib.sha256(entry["canonical"].encode()).hexdigest()
-        entry["config_hash"] = "sha256:" + digest
-
-    _edit(path, tamper)
+    rewrite(
+        path,
+        lambda p: p.replace_text("acme/openai", _same_length_edit(p.text_of("acme/openai"))),
+    )
     with pytest.raises(llmreg.SnapshotError, match="registry_hash"):
         llmreg.load_snapshot(path)
+
+
+def test_edited_header_is_detected(built: tuple[llmreg.Registry, Path]) -> None:
+    _, path = built
+    raw = path.read_bytes()
+    parts = read_parts(path)
+    other = "sha256:" + "0" * 64
+    for key, match in (("registry_hash", "registry_hash"), ("content_hash", "content_hash")):
+        path.write_bytes(raw.replace(parts.header[key].encode(), other.encode(), 1))
+        with pytest.raises(llmreg.SnapshotError, match=match):
+            llmreg.load_snapshot(path)
 
 
 def test_removed_entry_is_detected(built: tuple[llmreg.Registry, Path]) -> None:
     _, path = built
-    _edit(path, lambda d: d["definitions"].pop())
+
+    def remove_last(parts: Parts) -> None:
+        parts.rows.pop()
+        parts.texts.pop()
+
+    rewrite(path, remove_last)
     with pytest.raises(llmreg.SnapshotError, match="truncated or edited"):
         llmreg.load_snapshot(path)
-    _edit(path, lambda d: d.__setitem__("count", d["count"] - 1))
+    rewrite(path, lambda p: p.header.__setitem__("count", len(p.rows)))
     with pytest.raises(llmreg.SnapshotError, match="registry_hash"):
         llmreg.load_snapshot(path)
 
 
-@pytest.mark.parametrize("keep", [0, 1, 100, -2])
+@pytest.mark.parametrize("keep", [0, 1, 100, -2, -500])
 def test_truncation_is_detected(built: tuple[llmreg.Registry, Path], keep: int) -> None:
     _, path = built
     raw = path.read_bytes()
@@ -138,6 +243,9 @@ def test_wrong_format_and_version(built: tuple[llmreg.Registry, Path], tmp_path:
     other.write_text('{"hello": 1}')
     with pytest.raises(llmreg.SnapshotError, match="not an llmreg snapshot"):
         llmreg.load_snapshot(other)
+    _edit(path, lambda d: None)  # the same document, reformatted
+    with pytest.raises(llmreg.SnapshotError, match="not laid out as llmreg writes"):
+        llmreg.load_snapshot(path)
     _edit(path, lambda d: d.__setitem__("format_version", 99))
     with pytest.raises(llmreg.SnapshotError, match="format_version 99"):
         llmreg.load_snapshot(path)
@@ -145,43 +253,59 @@ def test_wrong_format_and_version(built: tuple[llmreg.Registry, Path], tmp_path:
         llmreg.load_snapshot(tmp_path / "missing.json")
 
 
+def _add_key(parts: Parts, ident: str, insert: str, *, registry: bool) -> None:
+    name = ident.split("/")[1]
+    text = parts.text_of(ident).replace(f'"name":"{name}"'.encode(), insert.encode())
+    parts.replace_text(ident, text)
+    if registry:
+        parts.rehash_registry()
+
+
 def test_invalid_definition_with_matching_hash_is_refused(
     built: tuple[llmreg.Registry, Path],
 ) -> None:
     _, path = built
-
-    def tamper(document: dict) -> None:  # type: ignore[type-arg]
-        import hashlib
-
-        entry = next(d for d in document["definitions"] if d["id"] == "acme/mini")
-        entry["canonical"] = entry["canonical"].replace('"name":"mini"', '"name":"mini","x":1')
-        entry["config_hash"] = "sha256:" + hashlib.sha256(entry["canonical"].encode()).hexdigest()
-
-    _edit(path, tamper)
-    with pytest.raises(llmreg.SnapshotError, match="not a valid Model"):
+    rewrite(path, lambda p: _add_key(p, "acme/mini", '"name":"mini","x":1', registry=False))
+    with pytest.raises(llmreg.SnapshotError, match="registry_hash"):
         llmreg.load_snapshot(path)
 
 
 @pytest.mark.parametrize("position", [0, -1])
-def test_invalid_definition_is_named_wherever_it_is(
+def test_invalid_definition_with_every_hash_recomputed_is_refused_when_used(
     built: tuple[llmreg.Registry, Path], position: int
 ) -> None:
+    """Only a snapshot whose three hashes were all recomputed gets past loading (loading
+    trusts the hashes); its invalid definition is refused where it would be built, and no
+    invalid definition is ever handed out."""
     reg, path = built
     target = [m.id for m in reg.models()][position]
     name = target.split("/")[1]
+    insert = f'"name":"{name}","context_window":"big"'
+    rewrite(path, lambda p: _add_key(p, target, insert, registry=True))
+    loaded = llmreg.load_snapshot(path)
+    other = next(m.id for m in reg.models() if m.id != target)
+    assert loaded.model(other) == reg.model(other)
+    for use in (lambda: loaded.model(target), loaded.models, loaded.definitions):
+        with pytest.raises(llmreg.SnapshotError, match=rf"Model {target}: not a valid Model"):
+            use()
 
-    def tamper(document: dict) -> None:  # type: ignore[type-arg]
-        import hashlib
 
-        entry = next(d for d in document["definitions"] if d["id"] == target)
-        entry["canonical"] = entry["canonical"].replace(
-            f'"name":"{name}"', f'"name":"{name}","context_window":"big"'
-        )
-        entry["config_hash"] = "sha256:" + hashlib.sha256(entry["canonical"].encode()).hexdigest()
+def test_a_definition_under_another_id_is_refused_when_used(
+    built: tuple[llmreg.Registry, Path],
+) -> None:
+    reg, path = built
+    first, second = [m.id for m in reg.models()][:2]
 
-    _edit(path, tamper)
-    with pytest.raises(llmreg.SnapshotError, match=rf"Model {target}: not a valid Model"):
-        llmreg.load_snapshot(path)
+    def swap(parts: Parts) -> None:
+        a, b = parts.position(first), parts.position(second)
+        parts.texts[a], parts.texts[b] = parts.texts[b], parts.texts[a]
+        parts.rows[a][2], parts.rows[b][2] = parts.rows[b][2], parts.rows[a][2]
+        parts.rehash_registry()
+
+    rewrite(path, swap)
+    loaded = llmreg.load_snapshot(path)
+    with pytest.raises(llmreg.SnapshotError, match=rf"Model {first}: id does not match"):
+        loaded.model(first)
 
 
 def test_loaded_definitions_do_not_share_default_lists(built: tuple[llmreg.Registry, Path]) -> None:
@@ -196,23 +320,19 @@ def test_loaded_definitions_do_not_share_default_lists(built: tuple[llmreg.Regis
     assert models[0].input_modalities is not models[1].input_modalities
 
 
-def test_small_batches_give_the_same_registry_and_errors(
-    built: tuple[llmreg.Registry, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_duplicate_id_is_refused(built: tuple[llmreg.Registry, Path]) -> None:
     reg, path = built
-    monkeypatch.setattr("llmreg.snapshot._BATCH_BYTES", 1)  # one definition per validation call
-    loaded = llmreg.load_snapshot(path)
-    assert loaded.definitions() == reg.definitions()
-    assert loaded.hash == reg.hash
-
-    def duplicate_last_model(document: dict) -> None:  # type: ignore[type-arg]
-        entries = document["definitions"]
-        entries.append(dict(entries[-1]))
-        document["count"] += 1
-
-    _edit(path, duplicate_last_model)
     last = reg.models()[-1].id
-    with pytest.raises(llmreg.SnapshotError, match=rf"Model {last}: .*appears twice"):
+
+    def duplicate_last_model(parts: Parts) -> None:
+        position = parts.position(last)
+        parts.rows.insert(position, list(parts.rows[position]))
+        parts.texts.insert(position, parts.texts[position])
+        parts.header["count"] += 1
+        parts.rehash_registry()
+
+    rewrite(path, duplicate_last_model)
+    with pytest.raises(llmreg.SnapshotError, match=rf"Model {last}: appears twice"):
         llmreg.load_snapshot(path)
 
 
@@ -416,3 +536,55 @@ def test_commands_refuse_what_is_not_a_snapshot_in_one_line(
         assert out == ""
         assert len(err.splitlines()) == 1 and err.startswith("llmreg: "), err
         assert ("not a regular file" if kind != "huge" else "larger than") in err
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        b"{}",
+        b'[{"a":1,"b":2,"c":3}]',
+        b'["abc"]',
+        b"[[1,2,3]]",
+        b"[" * 100_000,
+        b'[["Model","a/b","sha256:x"],["Model","a/a","sha256:x"]]',
+        b'[["Thing","a/b","sha256:x"]]',
+        b'[["Model", "a/b","sha256:x"]]',
+    ],
+)
+def test_a_hostile_index_is_one_snapshot_error(
+    built: tuple[llmreg.Registry, Path], index: bytes
+) -> None:
+    _, path = built
+    raw = path.read_bytes()
+    head, _index, rest = raw.split(b"\n", 2)
+    path.write_bytes(b"\n".join([head, b'"index":' + index + b",", rest]))
+    with pytest.raises(llmreg.SnapshotError, match="index does not match the definitions"):
+        llmreg.load_snapshot(path)
+
+
+def test_an_empty_registry_round_trips(tmp_path: Path) -> None:
+    empty = llmreg.Registry([], [])
+    path = empty.write_snapshot(tmp_path / "empty.json")
+    loaded = llmreg.load_snapshot(path)
+    assert loaded.hash == empty.hash and len(loaded) == 0 and loaded.definitions() == ()
+
+
+def test_every_changed_byte_is_refused_or_harmless(built: tuple[llmreg.Registry, Path]) -> None:
+    """A byte changed anywhere: SnapshotError at load, or (in the header's informational
+    fields, say llmreg_version) the very same registry; never another exception."""
+    import random
+
+    reg, path = built
+    raw = path.read_bytes()
+    chance = random.Random(13)
+    positions = chance.sample(range(len(raw)), 120)
+    for position in positions:
+        changed = bytearray(raw)
+        changed[position] = chance.choice([c for c in b'0aZ{}[],:"\n\\ ' if c != raw[position]])
+        path.write_bytes(bytes(changed))
+        try:
+            loaded = llmreg.load_snapshot(path)
+        except llmreg.SnapshotError:
+            continue
+        assert loaded.hash == reg.hash, position
+        assert loaded.definitions() == reg.definitions(), position

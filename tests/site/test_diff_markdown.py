@@ -6,6 +6,7 @@ reader of the step summary or pull-request comment sees.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -454,3 +455,62 @@ def test_the_registry_of_the_settings_is_the_default(
     git(repo, "commit", "-qam", "smaller")
     code, out, _ = run(capsys, "diff", "HEAD~1", "HEAD")
     assert (code, out) == (1, "~ model default/gpt-5\n")
+
+
+def test_json_names_the_changed_fields(copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    real_change(copy / "after")
+    code, out, _ = run(
+        capsys,
+        "diff",
+        str(copy / "before/providers.d"),
+        str(copy / "after/providers.d"),
+        "--format",
+        "json",
+    )
+    assert code == 1
+    payload = json.loads(out)
+    assert payload["equal"] is False
+    assert payload["added"] == [["Model", "default/gpt-5"]]
+    assert payload["removed"] == []
+    assert payload["changed"] == [
+        ["Model", "research_team_alpha/paper-summarizer"],
+        ["Provider", "default/openai"],
+    ]
+    details = {(d["kind"], d["id"]): d for d in payload["details"]}
+    openai = details["Provider", "default/openai"]
+    old = llmreg.load(copy / "before/providers.d").provider("default/openai")
+    assert openai["old_config_hash"] == old.config_hash
+    assert {
+        "path": "network_config.default_request_timeout_in_seconds",
+        "old": 120,
+        "new": 30,
+    } in openai["fields"]
+    # an item only one side lists has no key on the other side
+    assert {
+        "path": "served_models[4]",
+        "new": {"model_entity_id": "default/gpt-5", "served_model_name": "gpt-5"},
+    } in openai["fields"]
+    grants = details["Model", "research_team_alpha/paper-summarizer"]["fields"]
+    assert [f for f in grants if f["path"] == "access_grants[1]"] == [
+        {
+            "path": "access_grants[1]",
+            "old": {"access_id": "alice.research", "access_type": "user", "permission": "write"},
+        }
+    ]
+
+
+def test_json_redacts_secret_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from llmreg.snapshot import write_snapshot
+
+    leaked = "sk-proj-" + "A1b2C3d4" * 6
+    write_snapshot(secret_registry("plain", "OLD_KEY"), tmp_path / "a.json")
+    write_snapshot(secret_registry(leaked, "NEW_KEY"), tmp_path / "b.json")
+    code, out, _ = run(
+        capsys, "diff", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--format", "json"
+    )
+    assert code == 1
+    assert leaked not in out
+    fields = json.loads(out)["details"][0]["fields"]
+    assert {"path": 'default_extra_headers["X-Custom"]', "old": "plain", "new": "<redacted>"} in (
+        fields
+    )

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -235,3 +236,24 @@ def test_url_secrets_never_reach_a_message(server: Server) -> None:
             llmreg.load_url(url, retries=0)
         assert token not in str(caught.value)
         assert "127.0.0.1" in str(caught.value)
+
+
+def test_a_forged_definition_is_refused_naming_the_url(registry_dir: Path, tmp_path: Path) -> None:
+    """Read from memory, not a temporary file: a definition refused on first use (only a
+    snapshot with every hash recomputed gets that far) names the URL it came from."""
+    from helpers.snapshots import rewrite
+    from llmreg.remote import registry_from_bytes
+
+    snapshot = tmp_path / "registry.snapshot.json"
+    llmreg.load(registry_dir).write_snapshot(snapshot)
+
+    def forge(parts: Any) -> None:
+        position = next(i for i, row in enumerate(parts.rows) if row[0] == "Model")
+        text = parts.texts[position].replace(b'"kind":"Model"', b'"kind":"Model","x":1')
+        parts.replace_text(parts.rows[position][1], text)
+        parts.rehash_registry()
+
+    rewrite(snapshot, forge)
+    registry = registry_from_bytes(snapshot.read_bytes(), "https://config.example.com/llm/")
+    with pytest.raises(llmreg.SnapshotError, match=r"^https://config\.example\.com/llm/: Model"):
+        registry.models()

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmreg import fast_validate
 from llmreg.source import SourceError, parse, read_text
@@ -137,3 +139,81 @@ def test_unsafe_schemas_make_the_fast_path_decline_integral_floats() -> None:
     assert not fast_validate._shift_is_safe({"properties": {"a": {"minimum": 0.5}}})
     assert not fast_validate._shift_is_safe({"properties": {"a": {"enum": [1, 2]}}})
     assert not fast_validate._shift_is_safe({"items": [{"multipleOf": 2}]})
+
+
+def _old_needs_shift(value: Any) -> bool:
+    """fast_validate._needs_shift before it was one pass with _shifted, kept as the reference."""
+    import math
+
+    from llmreg.constants import SAFE_INTEGER
+
+    found = False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            if not math.isfinite(item):
+                raise fast_validate._Declined
+            if item.is_integer():
+                if not -SAFE_INTEGER < item < SAFE_INTEGER:
+                    raise fast_validate._Declined
+                found = True
+        elif kind is int and not -SAFE_INTEGER < item < SAFE_INTEGER:
+            raise fast_validate._Declined
+    return found
+
+
+_NUMBERS = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.text(max_size=2),
+        st.integers(min_value=-(2**54), max_value=2**54),
+        st.floats(),
+        st.sampled_from([1.0, -0.0, 2.0**53, 2.0**53 - 1, 1.5]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=2), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+def _old_shifted(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {key: _old_shifted(item) for key, item in value.items()}
+    if kind is list:
+        return [_old_shifted(item) for item in value]
+    if kind is float and value.is_integer():
+        return value + 0.5
+    return value
+
+
+def _old_outcome(value: Any) -> object:
+    try:
+        needs = _old_needs_shift(value)
+    except fast_validate._Declined:
+        return "declined"
+    return needs, repr(_old_shifted(value) if needs else value)
+
+
+def _new_outcome(value: Any) -> object:
+    before = repr(value)
+    try:
+        shifted = fast_validate._shifted(value)
+    except fast_validate._Declined:
+        return "declined"
+    assert repr(value) == before  # the document itself is never changed
+    return shifted is not value, repr(shifted)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_NUMBERS)
+def test_shifting_agrees_with_its_old_form(value: Any) -> None:
+    assert _new_outcome(value) == _old_outcome(value)

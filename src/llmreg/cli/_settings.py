@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from llmreg.layout import DEFAULT_REGISTRY
+from llmreg.cli._direct import registry_path as registry_path  # shared with the run without click
 from llmreg.settings import Settings, SettingsError, load
 
 config_option = click.option(
@@ -29,15 +29,6 @@ def load_settings(config: Path | None) -> Settings:
         return load(config)
     except SettingsError as exc:
         raise click.ClickException(f"settings: {exc}") from None
-
-
-def registry_path(option: Path | None, settings: Settings) -> Path:
-    """``--registry`` when given, else the settings' ``registry``, else ``providers.d``."""
-    if option is not None:
-        return option
-    if settings.registry is not None:
-        return settings.registry
-    return Path(DEFAULT_REGISTRY)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from llmreg.cache import open_cache
-from llmreg.check import run_check
+from llmreg.cli._direct import registry_problem, run
 from llmreg.cli._settings import command_settings, registry_option
-from llmreg.cli.progress import Progress
-from llmreg.exits import EXIT_FINDINGS, EXIT_OK
 from llmreg.report import REPORTERS
 
 
@@ -53,23 +48,17 @@ def command(
     jobs: int | None,
 ) -> int:
     """Check definition files (PATHS: files or folders; default: the registry)."""
-    settings = command_settings()
-    if output_format is None:
-        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    if not paths and not registry.is_dir():
-        raise click.UsageError(
-            f"the registry folder {registry} does not exist; pass PATHS or --registry DIR"
-        )
-    cache = None if no_cache else open_cache(cache_dir, settings.options)
-    with Progress(sys.stderr) as progress:
-        report = run_check(
-            paths,
-            registry,
-            options=settings.options,
-            cache=cache,
-            jobs=jobs,
-            progress=progress,
-            settings=settings,
-        )
-    REPORTERS[output_format](report, sys.stdout)
-    return EXIT_OK if report.ok else EXIT_FINDINGS
+    # the body is shared with the run without click (cli/_direct.py), which declines whatever
+    # would end in one of click's errors here
+    problem = registry_problem(paths, registry)
+    if problem is not None:
+        raise click.UsageError(problem)
+    return run(
+        paths,
+        registry,
+        command_settings(),
+        output_format=output_format,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        jobs=jobs,
+    )

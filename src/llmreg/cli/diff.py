@@ -113,18 +113,15 @@ def command(old: str, new: str, output_format: str, registry: Path | None, max_c
         limit = max_chars or None
         click.echo(to_markdown(comparison, old_label, new_label, limit), nl=False)
         return EXIT_OK if comparison.equal else EXIT_FINDINGS
+    if output_format == "json":
+        from llmreg.changes import compare, to_json
+
+        comparison = compare(old_registry, new_registry)
+        click.echo(json.dumps(to_json(comparison), indent=2, ensure_ascii=False))
+        return EXIT_OK if comparison.equal else EXIT_FINDINGS
     from llmreg.watch import diff
 
     changes = diff(old_registry, new_registry)
-    if output_format == "json":
-        payload = {
-            "equal": changes.equal,
-            "added": [list(r) for r in changes.added],
-            "removed": [list(r) for r in changes.removed],
-            "changed": [list(r) for r in changes.changed],
-        }
-        click.echo(json.dumps(payload, indent=2))
-    else:
-        for line in changes.lines():
-            click.echo(line)
+    for line in changes.lines():
+        click.echo(line)
     return EXIT_OK if changes.equal else EXIT_FINDINGS

@@ -44,8 +44,8 @@ def _read_payload(file: Path) -> Any:
     try:
         return parse(read_text(read_bounded(file), limits), limits).data
     except SourceError as exc:
-        where = exc.problem.position
-        raise fail(f"{file}:{where.line}:{where.column}: {exc.problem.message}") from None
+        where = exc.problem
+        raise fail(f"{file}:{where.line}:{where.column}: {where.message}") from None
 
 
 def plan_gateway(

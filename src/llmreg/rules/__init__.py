@@ -50,11 +50,14 @@ class FileContext:
     """What a per-file rule receives: the document's kind and data, and the settings' options.
 
     ``data`` has passed the schema for a rule declared with ``valid_only=True`` (the default);
-    otherwise it is whatever the file holds, of any shape."""
+    otherwise it is whatever the file holds, of any shape. ``text`` is the YAML text ``data``
+    was read from (None when it came from elsewhere), for a rule that can rule work out from
+    it without visiting the data."""
 
     kind: str
     data: dict[str, Any]
     options: CheckOptions
+    text: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 def inline_secret(ctx: FileContext) -> Iterator[Hit]:
     from llmreg import secrets
 
-    for leak in secrets.locate(ctx.data):
+    for leak in secrets.locate(ctx.data, ctx.text):
         pointer = "".join(pointer_join("", token) for token in leak.path)
         yield Hit(pointer, _leak_message(leak), at_key=leak.at_key)
 
