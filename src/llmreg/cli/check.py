@@ -36,8 +36,8 @@ from llmreg.report import REPORTERS
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for the files that must be checked [default: one per CPU, at most "
-    "8; one when fewer than 100 files must be computed].",
+    help="Worker processes for the files that must be checked [default: one per CPU not busy "
+    "already, at most 8; one when fewer than 100 files must be computed].",
 )
 def command(
     paths: tuple[Path, ...],
