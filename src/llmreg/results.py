@@ -9,10 +9,10 @@ reaches a reporter, a cache entry or an exception.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
+from llmreg._record import Record
 from llmreg.diagnostics import Diagnostic
 from llmreg.rules import severity_of
 
@@ -49,20 +49,32 @@ def finding(
 Positions = dict[str, tuple[int, int]]
 
 
-@dataclass
-class Staged:
+class Staged(Record):
     """What the per-file stage produced for one file's bytes (picklable and cacheable).
 
     ``findings`` are placed in the file but carry no file name (``file`` is empty). ``data``
-    is never cached: the cache keeps ``facts`` (what the registry rules read) instead."""
+    is never cached: the cache keeps ``facts`` (what the registry rules read) instead.
+    (Instances keep a ``__dict__``: they pickle between processes as the dataclass did.)"""
 
-    findings: list[Diagnostic]
-    kind: str | None = None  # set when the document names a known kind
-    data: dict[str, Any] | None = None  # set only when the document passed the schema
-    model_id: str | None = None  # workspace/name of a Model document, valid or not
-    comments: Comments = field(default_factory=dict)  # suppression comments by line
-    facts: dict[str, Any] | None = None  # llmreg.rules.registry_facts, set with data
-    positions: Positions | None = None  # of llmreg.rules.fact_pointers, when known
+    _fields = ("findings", "kind", "data", "model_id", "comments", "facts", "positions")
+
+    def __init__(
+        self,
+        findings: list[Diagnostic],
+        kind: str | None = None,  # set when the document names a known kind
+        data: dict[str, Any] | None = None,  # set only when the document passed the schema
+        model_id: str | None = None,  # workspace/name of a Model document, valid or not
+        comments: Comments | None = None,  # suppression comments by line
+        facts: dict[str, Any] | None = None,  # llmreg.rules.registry_facts, set with data
+        positions: Positions | None = None,  # of llmreg.rules.fact_pointers, when known
+    ) -> None:
+        self.findings = findings
+        self.kind = kind
+        self.data = data
+        self.model_id = model_id
+        self.comments: Comments = {} if comments is None else comments
+        self.facts = facts
+        self.positions = positions
 
 
 class Pending(Protocol):
@@ -82,7 +94,7 @@ class FileResult:
     result served from the cache without findings is decoded only when its kind, model id,
     facts, comments or positions are first read (a warm check may read none of them)."""
 
-    __slots__ = (
+    _fields = (
         "_comments",
         "_facts",
         "_kind",
@@ -98,6 +110,7 @@ class FileResult:
         "document",
         "rel",
     )
+    __slots__ = _fields
 
     def __init__(
         self,
@@ -246,7 +259,7 @@ class FileResult:
         document out (a check needs only the facts, and its memory stays flat)."""
         if staged.findings:
             display = self.display
-            self.diagnostics.extend(replace(d, file=display) for d in staged.findings)
+            self.diagnostics.extend(d.replace(file=display) for d in staged.findings)
         self._pending = None
         self._kind = staged.kind
         if keep_data:
@@ -258,10 +271,13 @@ class FileResult:
         return self
 
 
-@dataclass
-class CheckReport:
-    files_checked: int
-    diagnostics: list[Diagnostic]
+class CheckReport(Record):
+    _fields = ("files_checked", "diagnostics")
+    __slots__ = _fields
+
+    def __init__(self, files_checked: int, diagnostics: list[Diagnostic]) -> None:
+        self.files_checked = files_checked
+        self.diagnostics = diagnostics
 
     @property
     def errors(self) -> int:

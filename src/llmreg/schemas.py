@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from llmreg._record import Frozen
 
 KINDS = ("provider", "model")
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -88,10 +89,16 @@ def export(out_dir: Path) -> list[Path]:
     return written
 
 
-@dataclass(frozen=True)
-class Drift:
+class Drift(Frozen):
+    _fields = ("file", "detail")
+    __slots__ = _fields
     file: Path
     detail: str
+
+    def __init__(self, file: Path, detail: str) -> None:
+        put = object.__setattr__
+        put(self, "file", file)
+        put(self, "detail", detail)
 
 
 def check(directories: list[Path]) -> list[Drift]:

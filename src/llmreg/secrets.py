@@ -9,9 +9,10 @@ header schemes, and URLs that carry a password.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from llmreg._record import Frozen
 
 _KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("an OpenAI-style API key (sk-...)", re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")),
@@ -176,8 +177,7 @@ BODY_MAPS = ("default_extra_body", "required_extra_body", "params")
 Path = tuple[Any, ...]  # str keys and int indexes
 
 
-@dataclass(frozen=True)
-class Leak:
+class Leak(Frozen):
     """One secret a document holds: where (``path`` from the root), what it looks like, and how
     it was recognised (``how``):
 
@@ -188,9 +188,17 @@ class Leak:
     - ``key``: a mapping key shaped like a key (``at_key``: the key itself is the secret).
     """
 
+    _fields = ("path", "how", "what")
+    __slots__ = _fields
     path: Path
     how: str
-    what: str = ""
+    what: str
+
+    def __init__(self, path: Path, how: str, what: str = "") -> None:
+        put = object.__setattr__
+        put(self, "path", path)
+        put(self, "how", how)
+        put(self, "what", what)
 
     @property
     def at_key(self) -> bool:

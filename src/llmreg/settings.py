@@ -28,10 +28,10 @@ import ipaddress
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from llmreg._record import Frozen
 from llmreg.diagnostics import Severity
 
 if TYPE_CHECKING:
@@ -51,29 +51,32 @@ class SettingsError(Exception):
     """The settings cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(Frozen):
     """Settings that change what the per-file stage reports for a given file's bytes.
 
     Hosts are kept normalized and sorted so that equal settings give equal fingerprints
     whatever order or spelling the user wrote them in.
     """
 
-    allowed_hosts: tuple[str, ...] = ()
-    _names: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
-    _networks: tuple[Network, ...] = field(default=(), init=False, repr=False, compare=False)
+    __slots__ = ("_names", "_networks", "allowed_hosts")
+    _fields = ("allowed_hosts",)  # the others are derived from it
+    allowed_hosts: tuple[str, ...]
+    _names: frozenset[str]
+    _networks: tuple[Network, ...]
 
-    def __post_init__(self) -> None:
+    def __init__(self, allowed_hosts: tuple[str, ...] = ()) -> None:
         names: set[str] = set()
         networks: list[Network] = []
-        for entry in self.allowed_hosts:
+        for entry in allowed_hosts:
             parsed = parse_host(entry)
             if isinstance(parsed, str):
                 names.add(parsed)
             else:
                 networks.append(parsed)
-        object.__setattr__(self, "_names", frozenset(names))
-        object.__setattr__(self, "_networks", tuple(networks))
+        put = object.__setattr__
+        put(self, "allowed_hosts", allowed_hosts)
+        put(self, "_names", frozenset(names))
+        put(self, "_networks", tuple(networks))
 
     @classmethod
     def build(cls, allowed_hosts: list[str] | tuple[str, ...] = ()) -> CheckOptions:
@@ -133,18 +136,34 @@ def _canonical(parsed: str | Network) -> str:
     return str(parsed)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Frozen):
     """What ``[tool.llmreg]`` says, checked. ``source`` is None when no file was found."""
 
-    source: Path | None = None
-    registry: Path | None = None
-    severity: Mapping[str, Level] = field(default_factory=dict)
-    ignore: frozenset[str] = frozenset()
-    options: CheckOptions = DEFAULT_OPTIONS
-    enable: frozenset[str] = frozenset()  # opt-in rules turned on
+    _fields = ("source", "registry", "severity", "ignore", "options", "enable")
+    __slots__ = _fields
+    source: Path | None
+    registry: Path | None
+    severity: Mapping[str, Level]
+    ignore: frozenset[str]
+    options: CheckOptions
+    enable: frozenset[str]  # opt-in rules turned on
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        source: Path | None = None,
+        registry: Path | None = None,
+        severity: Mapping[str, Level] | None = None,
+        ignore: frozenset[str] = frozenset(),
+        options: CheckOptions = DEFAULT_OPTIONS,
+        enable: frozenset[str] = frozenset(),
+    ) -> None:
+        put = object.__setattr__
+        put(self, "source", source)
+        put(self, "registry", registry)
+        put(self, "severity", {} if severity is None else severity)
+        put(self, "ignore", ignore)
+        put(self, "options", options)
+        put(self, "enable", enable)
         # Settings built in code are held to what [tool.llmreg] is held to: an enabled rule
         # must be a known opt-in rule whose module is installed, said here and not later as a
         # failure inside a rule (parse() checks the file's table the same way, with its path).

@@ -14,13 +14,12 @@ non-core tag without constructing it, and records where each value and key start
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 import re
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
+from llmreg._record import Frozen, Record
 from llmreg.constants import SAFE_INTEGER
 from llmreg.diagnostics import Diagnostic, pointer_join
 from llmreg.results import finding
@@ -57,13 +56,22 @@ def _load_pyyaml() -> None:
         _Parser, LIBYAML = _PureParser, False
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Frozen):
     """Bounds on hostile input; each excess is reported as ``yaml-limit``."""
 
-    max_bytes: int = 1024 * 1024
-    max_depth: int = 64
-    max_nodes: int = 100_000
+    _fields = ("max_bytes", "max_depth", "max_nodes")
+    __slots__ = _fields
+    max_bytes: int
+    max_depth: int
+    max_nodes: int
+
+    def __init__(
+        self, max_bytes: int = 1024 * 1024, max_depth: int = 64, max_nodes: int = 100_000
+    ) -> None:
+        put = object.__setattr__
+        put(self, "max_bytes", max_bytes)
+        put(self, "max_depth", max_depth)
+        put(self, "max_nodes", max_nodes)
 
 
 DEFAULT_LIMITS = Limits()
@@ -141,10 +149,16 @@ def _not_json_number(value: object) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(Frozen):
+    _fields = ("line", "column")
+    __slots__ = _fields
     line: int  # 1-based
     column: int  # 1-based
+
+    def __init__(self, line: int, column: int) -> None:
+        put = object.__setattr__
+        put(self, "line", line)
+        put(self, "column", column)
 
 
 def _problem(rule: str, message: str, where: Position, pointer: str = "") -> Diagnostic:
@@ -161,15 +175,25 @@ class SourceError(Exception):
         self.problem = problem
 
 
-@dataclass
-class Document:
+class Document(Record):
     """A parsed definition: plain JSON-compatible data and where each part of it starts."""
 
-    data: Any
-    value_positions: dict[str, Position] = field(default_factory=dict)
-    key_positions: dict[str, Position] = field(default_factory=dict)
-    yaml11: dict[str, str] = field(default_factory=dict)
-    problems: list[Diagnostic] = field(default_factory=list)  # the non-fatal ones
+    _fields = ("data", "value_positions", "key_positions", "yaml11", "problems")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        data: Any,
+        value_positions: dict[str, Position] | None = None,
+        key_positions: dict[str, Position] | None = None,
+        yaml11: dict[str, str] | None = None,
+        problems: list[Diagnostic] | None = None,  # the non-fatal ones
+    ) -> None:
+        self.data = data
+        self.value_positions = {} if value_positions is None else value_positions
+        self.key_positions = {} if key_positions is None else key_positions
+        self.yaml11 = {} if yaml11 is None else yaml11
+        self.problems = [] if problems is None else problems
 
     def position(self, pointer: str, *, at_key: bool = False) -> Position:
         """Where the value (or key) at ``pointer`` starts; the nearest recorded ancestor else."""
@@ -198,7 +222,7 @@ def _short_tag(tag: str) -> str:
 
 
 class _Collection:
-    __slots__ = (
+    _fields = (
         "anchor",
         "explicit",
         "key",
@@ -209,6 +233,7 @@ class _Collection:
         "value",
         "weight",
     )
+    __slots__ = _fields
 
     def __init__(self, value: Any, pointer: str, anchor: str | None, start: Position) -> None:
         self.value = value
@@ -381,6 +406,8 @@ class _Builder:
             )
         if self._expecting_key():
             raise SourceError(_problem("yaml-syntax", "an alias cannot be a mapping key here", pos))
+        import copy  # only for an alias, which a plain file never has
+
         value, weight = self.anchors[name]
         self._count(weight, event.start_mark)
         self._place(copy.deepcopy(value), weight, pos, None)
@@ -501,7 +528,7 @@ def _pull_inside(text: str, doc: Document) -> None:
             if position.line > end.line:
                 table[pointer] = end
     doc.problems = [
-        replace(p, line=end.line, column=end.column) if p.line > end.line else p
+        p.replace(line=end.line, column=end.column) if p.line > end.line else p
         for p in doc.problems
     ]
 
@@ -533,10 +560,10 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Document:
         doc = _parse(text, limits, back)
     except SourceError as exc:
         if back:
-            exc.problem = replace(exc.problem, message=exc.problem.message.translate(back))
+            exc.problem = exc.problem.replace(message=exc.problem.message.translate(back))
         raise
     if back:
-        doc.problems = [replace(p, message=p.message.translate(back)) for p in doc.problems]
+        doc.problems = [p.replace(message=p.message.translate(back)) for p in doc.problems]
     return doc
 
 
@@ -632,7 +659,7 @@ def _parse(text: str, limits: Limits, back: dict[int, str] | None) -> Document:
                 break
     except SourceError as exc:
         inside = _inside(text, Position(exc.problem.line, exc.problem.column))
-        exc.problem = replace(exc.problem, line=inside.line, column=inside.column)
+        exc.problem = exc.problem.replace(line=inside.line, column=inside.column)
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

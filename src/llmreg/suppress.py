@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 
 from llmreg.diagnostics import Diagnostic, sort_key
 from llmreg.rules import catalogue
@@ -129,6 +128,6 @@ def apply(
         level = settings.level(d.rule, d.severity)
         if level == "off":
             continue
-        graded.append(d if level == d.severity else replace(d, severity=level))
+        graded.append(d if level == d.severity else d.replace(severity=level))
     graded.sort(key=sort_key)
     return graded

@@ -23,9 +23,9 @@ See docs/rules.md, "Adding a rule".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from llmreg._record import Frozen
 from llmreg.diagnostics import Severity
 
 if TYPE_CHECKING:
@@ -35,18 +35,24 @@ Scope = Literal["pipeline", "file", "registry"]
 Kind = Literal["Provider", "Model"]
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(Frozen):
     """What a rule function yields: where (a JSON Pointer) and what; the pipeline adds the id,
     the severity, the position and the file. ``at_key`` places it at the key, not the value."""
 
+    _fields = ("pointer", "message", "at_key")
+    __slots__ = _fields
     pointer: str
     message: str
-    at_key: bool = False
+    at_key: bool
+
+    def __init__(self, pointer: str, message: str, at_key: bool = False) -> None:
+        put = object.__setattr__
+        put(self, "pointer", pointer)
+        put(self, "message", message)
+        put(self, "at_key", at_key)
 
 
-@dataclass(frozen=True)
-class FileContext:
+class FileContext(Frozen):
     """What a per-file rule receives: the document's kind and data, and the settings' options.
 
     ``data`` has passed the schema for a rule declared with ``valid_only=True`` (the default);
@@ -54,14 +60,24 @@ class FileContext:
     was read from (None when it came from elsewhere), for a rule that can rule work out from
     it without visiting the data."""
 
+    _fields = ("kind", "data", "options", "text")
+    __slots__ = _fields
     kind: str
     data: dict[str, Any]
     options: CheckOptions
-    text: str | None = None
+    text: str | None
+
+    def __init__(
+        self, kind: str, data: dict[str, Any], options: CheckOptions, text: str | None = None
+    ) -> None:
+        put = object.__setattr__
+        put(self, "kind", kind)
+        put(self, "data", data)
+        put(self, "options", options)
+        put(self, "text", text)
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(Frozen):
     """What the registry rules read of one valid definition file.
 
     ``data`` is not the whole document: it is :func:`registry_facts` of it, the few fields the
@@ -69,12 +85,31 @@ class Facts:
     rule that needs another field adds it there; ``tests/rules/test_registry_facts.py`` runs the
     rules over whole documents and over their facts and compares."""
 
+    _fields = ("index", "rel", "kind", "workspace", "name", "data")
+    __slots__ = _fields
     index: int  # position of the file in the run, to attach findings
     rel: str | None  # POSIX path inside the registry; None for a file outside any registry
     kind: str
     workspace: str
     name: str
     data: dict[str, Any]
+
+    def __init__(
+        self,
+        index: int,
+        rel: str | None,
+        kind: str,
+        workspace: str,
+        name: str,
+        data: dict[str, Any],
+    ) -> None:
+        put = object.__setattr__
+        put(self, "index", index)
+        put(self, "rel", rel)
+        put(self, "kind", kind)
+        put(self, "workspace", workspace)
+        put(self, "name", name)
+        put(self, "data", data)
 
     @property
     def id(self) -> str:
@@ -142,34 +177,97 @@ def fact_pointers(facts: dict[str, Any]) -> list[str]:
     return pointers
 
 
-@dataclass(frozen=True)
-class RegistryContext:
+class RegistryContext(Frozen):
     """What a registry rule receives: the facts of every valid file, and the ids of every model
     file, valid or not (a reference to an invalid model is not reported as missing)."""
 
+    _fields = ("files", "defined_models")
+    __slots__ = _fields
     files: Sequence[Facts]
     defined_models: frozenset[str]
+
+    def __init__(self, files: Sequence[Facts], defined_models: frozenset[str]) -> None:
+        put = object.__setattr__
+        put(self, "files", files)
+        put(self, "defined_models", defined_models)
 
 
 FileCheck = Callable[[FileContext], Iterator[Hit]]
 RegistryCheck = Callable[[RegistryContext], Iterator[tuple[int, Hit]]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Frozen):
+    _fields = (
+        "id",
+        "severity",
+        "summary",
+        "bad",
+        "good",
+        "scope",
+        "kinds",
+        "valid_only",
+        "check",
+        "details",
+        "opt_in",
+        "requires",
+    )
+    __slots__ = _fields
+    # ``check`` is left out of equality, hashing and repr, as the dataclass's field said
+    _compare = _repr = (
+        "id",
+        "severity",
+        "summary",
+        "bad",
+        "good",
+        "scope",
+        "kinds",
+        "valid_only",
+        "details",
+        "opt_in",
+        "requires",
+    )
     id: str
     severity: Severity
     summary: str
     bad: str
     good: str
-    scope: Scope = "pipeline"
-    kinds: tuple[str, ...] | None = None  # None: documents of any kind
-    valid_only: bool = True
-    check: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
-    details: str = ""  # more prose for docs/rules.md, after the summary
+    scope: Scope
+    kinds: tuple[str, ...] | None  # None: documents of any kind
+    valid_only: bool
+    check: Callable[..., Any] | None
+    details: str  # more prose for docs/rules.md, after the summary
     # off unless listed in ``enable`` of [tool.llmreg]; ``requires`` is (module, what to install)
-    opt_in: bool = False
-    requires: tuple[str, str] | None = None
+    opt_in: bool
+    requires: tuple[str, str] | None
+
+    def __init__(
+        self,
+        id: str,
+        severity: Severity,
+        summary: str,
+        bad: str,
+        good: str,
+        scope: Scope = "pipeline",
+        kinds: tuple[str, ...] | None = None,
+        valid_only: bool = True,
+        check: Callable[..., Any] | None = None,
+        details: str = "",
+        opt_in: bool = False,
+        requires: tuple[str, str] | None = None,
+    ) -> None:
+        put = object.__setattr__
+        put(self, "id", id)
+        put(self, "severity", severity)
+        put(self, "summary", summary)
+        put(self, "bad", bad)
+        put(self, "good", good)
+        put(self, "scope", scope)
+        put(self, "kinds", kinds)
+        put(self, "valid_only", valid_only)
+        put(self, "check", check)
+        put(self, "details", details)
+        put(self, "opt_in", opt_in)
+        put(self, "requires", requires)
 
 
 _RULES: dict[str, Rule] = {}
