@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -397,3 +398,23 @@ def test_check_does_not_import_the_commands_it_does_not_run() -> None:
     assert "llmreg.cli.check" in loaded
     assert not loaded & others
     assert not any(m.startswith("pydantic") for m in loaded)
+
+
+def test_a_temporary_file_is_new_private_and_retried_on_a_taken_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle, name = cache_module._create_temporary(str(tmp_path))
+    os.close(handle)
+    assert Path(name).parent == tmp_path and Path(name).name.startswith(".tmp-")
+    assert Path(name).stat().st_mode & 0o777 == 0o600
+    # a name already taken (or a link planted there) is never opened: the next one is tried
+    target = tmp_path / "elsewhere"
+    os.symlink(target, tmp_path / ".tmp-000000000000")
+    draws = iter([b"\0" * 6, b"\1" * 6])
+    monkeypatch.setattr(cache_module.os, "urandom", lambda n: next(draws))
+    handle, name = cache_module._create_temporary(str(tmp_path))
+    os.close(handle)
+    assert Path(name).name == ".tmp-010101010101" and not target.exists()
+    monkeypatch.setattr(cache_module.os, "urandom", lambda n: b"\0" * n)
+    with pytest.raises(FileExistsError):
+        cache_module._create_temporary(str(tmp_path))
