@@ -7,8 +7,6 @@ YAML reader or jsonschema, and nothing imports pydantic until a definition is ne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -58,7 +56,11 @@ _LAZY = {
     "diff": "llmreg.watch",
 }
 
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from llmreg.diagnostics import Diagnostic
     from llmreg.errors import (
         MissingSecretError,

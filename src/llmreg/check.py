@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from llmreg import layout, suppress
 from llmreg.cache import Cache, RegistryFinding
@@ -29,6 +28,8 @@ from llmreg.schedule import Progress, read, stage_files
 from llmreg.settings import DEFAULT_SETTINGS, CheckOptions, Settings
 from llmreg.stage import stage_bytes
 
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from llmreg.source import Limits
 

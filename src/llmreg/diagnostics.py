@@ -3,12 +3,13 @@ which stable rule id. ``llmreg.results`` makes them (redacted, with the catalogu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
-
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import Field
+    from typing import Any, ClassVar, Literal
 
-Severity = Literal["error", "warning"]
+    Severity = Literal["error", "warning"]
 
 
 def pointer_join(parent: str, token: str | int) -> str:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
 
 from llmreg._record import Record
 from llmreg.diagnostics import Diagnostic
 from llmreg.rules import severity_of
 
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from llmreg.source import Document
     from llmreg.suppress import Comments
 
@@ -77,13 +80,15 @@ class Staged(Record):
         self.positions = positions
 
 
-class Pending(Protocol):
-    """A cached result decoded on first use (``llmreg.cache.Stored``)."""
+if TYPE_CHECKING:
 
-    @property
-    def registry(self) -> bytes: ...
+    class Pending(Protocol):
+        """A cached result decoded on first use (``llmreg.cache.Stored``)."""
 
-    def staged(self) -> Staged | None: ...
+        @property
+        def registry(self) -> bytes: ...
+
+        def staged(self) -> Staged | None: ...
 
 
 class FileResult:

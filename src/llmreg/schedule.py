@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
 
 from llmreg.cache import Cache, RegistryIndex, Signature, Stored
 from llmreg.constants import MAX_FILE_BYTES
@@ -19,7 +18,11 @@ from llmreg.results import FileResult, Staged, finding
 from llmreg.settings import CheckOptions
 from llmreg.stage import stage_bytes
 
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from llmreg.source import Limits
 
 # Below this many files to compute, worker processes cost about what they save: measured on 2

@@ -29,18 +29,22 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
 
 from llmreg._record import Frozen
-from llmreg.diagnostics import Severity
 
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    from llmreg.diagnostics import Severity
     from llmreg.rules import Rule
+
+    Level = Literal["error", "warning", "off"]
 
 SECTION = "llmreg"
 PYPROJECT = "pyproject.toml"
 KEYS = ("registry", "severity", "ignore", "allowed-hosts", "enable")
-Level = Literal["error", "warning", "off"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "off")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

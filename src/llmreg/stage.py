@@ -8,8 +8,6 @@ when the schema fails, so one run reports every problem of a file.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from llmreg import suppress
 from llmreg.diagnostics import Diagnostic
 from llmreg.layout import KIND_SCHEMAS
@@ -17,7 +15,11 @@ from llmreg.results import Staged, finding
 from llmreg.rules import FileContext, fact_pointers, file_rules, registry_facts
 from llmreg.settings import DEFAULT_OPTIONS, CheckOptions
 
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from llmreg.source import Document, Limits
 
 # The readers, the validators and the per-file rules' heavy imports happen on first use: a check

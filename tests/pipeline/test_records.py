@@ -142,19 +142,23 @@ def test_the_other_records_compare_hash_and_show_their_fields() -> None:
     assert Document({"a": 1}) == Document({"a": 1}, {}, {}, {}, [])
 
 
-def test_a_check_imports_no_dataclasses(tmp_path: Path) -> None:
-    """The whole path of a check, cold and warm, builds no dataclass (the pin of the imports
-    of a pre-commit run is in tests/cli/test_direct.py)."""
+def test_a_check_imports_no_dataclasses_and_a_warm_one_no_typing(tmp_path: Path) -> None:
+    """The whole path of a check, cold and warm, builds no dataclass; a warm check of a clean
+    registry does not import typing either (the pin of the imports of a pre-commit run is in
+    tests/cli/test_direct.py)."""
     shutil.copytree(Path(__file__).parents[1] / "golden" / "valid" / "basic", tmp_path / "reg")
     code = (
-        "import sys; from llmreg.check import run_check; from pathlib import Path\n"
-        "assert run_check([], Path(sys.argv[1]), jobs=1).ok\n"
-        "print('dataclasses' in sys.modules, 'inspect' in sys.modules)"
+        "import sys; import llmreg.cache; llmreg.cache.SETTLE_NS = 0\n"
+        "from llmreg.cli import main\n"
+        "assert main(['check', '--registry', sys.argv[1], '--cache-dir', sys.argv[2]]) == 0\n"
+        "print(*(m in sys.modules for m in ('dataclasses', 'inspect', 'typing')))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "reg")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.split() == ["False", "False"]
+
+    def imported() -> list[str]:
+        argv = [sys.executable, "-c", code, str(tmp_path / "reg"), str(tmp_path / "cache")]
+        # run where no pyproject.toml is found: reading one imports tomllib, and with it typing
+        done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True)
+        return done.stdout.split()[-3:]
+
+    assert imported()[:2] == ["False", "False"]  # cold: the readers import typing
+    assert imported() == ["False", "False", "False"]

@@ -12,9 +12,13 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from typing import Any, NoReturn
 
 from llmreg.exits import EXIT_OK
+
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 # Each command's module is imported only when that command runs (or for --help): the pre-commit
 # hook runs `llmreg check FILE` on every commit, and importing the commands that build runtime

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import TextIO
+
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 # Fewer files than this finish before a progress line would be worth reading.
 MIN_FILES = 500

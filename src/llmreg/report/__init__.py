@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TextIO
 
 from llmreg.report import github, json_report, sarif, text
-from llmreg.results import CheckReport
 
-Reporter = Callable[[CheckReport, TextIO], None]
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from llmreg.results import CheckReport
+
+Reporter = Callable[["CheckReport", "TextIO"], None]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.write,

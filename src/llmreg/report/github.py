@@ -8,10 +8,13 @@ properties from each other and from the message.
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from llmreg.report.text import summary
 from llmreg.results import CheckReport
+
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 # GitHub keeps at most this many annotations of each kind (error, warning) per step.
 ANNOTATIONS_PER_KIND = 10

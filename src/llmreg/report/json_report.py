@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TextIO
 
 from llmreg.results import CheckReport
+
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def write(report: CheckReport, out: TextIO) -> None:

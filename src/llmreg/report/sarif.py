@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 from pathlib import PureWindowsPath
-from typing import Any, TextIO
 from urllib.parse import quote
 
 from llmreg import __version__
 from llmreg.results import CheckReport
 from llmreg.rules import Rule, catalogue
+
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from llmreg.results import CheckReport
+
+# typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def _plural(count: int, word: str) -> str:
