@@ -430,10 +430,14 @@ class RegistryIndex:
         line = self._old.get(name)
         if line is None:
             return None
-        # compared as bytes, without splitting the line: this runs for every file of every check
-        head = b"%s\t%d\t%d\t%d\t%d\t" % (name.encode(), *sig)
-        settled = line.find(b"\t", len(head))  # after the key
-        if not line.startswith(head) or line[settled : settled + 3] != b"\t1\t":
+        # compared as bytes, without splitting the line: this runs for every file of every check.
+        # The line starts with the name and a tab (the index is keyed by that field).
+        start = line.find(b"\t") + 1
+        head = b"%d\t%d\t%d\t%d\t" % sig
+        if not line.startswith(head, start):
+            return None
+        settled = line.find(b"\t", start + len(head))  # after the key
+        if not line.startswith(b"\t1\t", settled):
             return None
         split = line.rfind(b"\t")  # JSON never holds a raw tab: the last one ends the registry part
         if split <= settled + 2:

@@ -250,7 +250,7 @@ def run_check(
             enabled=settings.enable,
             keep_data=False,
         ):
-            if whole or result.location in exact or result.location.startswith(folders):
+            if whole or (location := result.location) in exact or location.startswith(folders):
                 checked += 1
                 if result.diagnostics:
                     finish([result], settings)

@@ -224,6 +224,7 @@ class _Run:
         left: list[int] = []
         clean = 0
         stat, trusted, names, signatures = os.stat, index.trusted, self.names, self.signatures
+        keep_data = self.keep_data
         for position, result in enumerate(self.results):
             try:
                 info = stat(result.location)
@@ -231,8 +232,8 @@ class _Run:
                 left.append(position)  # reading it reports why
                 continue
             sig = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-            if self.keep_data:  # load() needs whole documents, which are not cached: staged,
-                signatures[position] = sig  # and recorded in the index for later checks
+            if keep_data:  # load() needs whole documents, which are not cached: staged, and
+                signatures[position] = sig  # recorded in the index for later checks
                 left.append(position)
                 continue
             stored = trusted(names[position], sig)
