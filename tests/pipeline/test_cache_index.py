@@ -396,3 +396,48 @@ def test_a_run_that_keeps_data_stages_every_file_and_keeps_the_index_whole(
     calls.clear()
     assert run_check([], root, cache=store, jobs=1).ok
     assert calls == []
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_cold_check_writes_the_same_index_with_workers_reading_the_files(
+    tmp_path: Path, calls: list[str]
+) -> None:
+    """With an empty index nothing can be served by content key, so the workers read, hash,
+    stage and encode the files themselves (``schedule._read_and_stage_chunk``): the findings,
+    the index (byte for byte) and the cache's counts are those of a run in one process, files
+    that cannot be read and a file that must not be stored included."""
+    from llmreg.constants import MAX_FILE_BYTES
+
+    root, files = _registry_with_findings(tmp_path, 40)
+    secret_file = next(p for p in files if "/providers/" in p.as_posix())
+    secret_file.write_text(
+        secret_file.read_text(encoding="utf-8")
+        + "# sk-"
+        + "A1b2C3d4E5f6G7h8I9j0K1l2\n"
+        + "headers:\n  X-Key: sk-"
+        + "A1b2C3d4E5f6G7h8I9j0K1l2\n",
+        encoding="utf-8",
+    )
+    (root / "default" / "models" / "huge.yaml").write_bytes(b"#" * (MAX_FILE_BYTES + 10))
+    (root / "default" / "models" / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    serial_store = Cache.for_run(tmp_path / "serial")
+    serial = run_check([], root, cache=serial_store, jobs=1)
+    assert calls.count("read") == 43  # 40 generated, broken, huge and dangling
+    calls.clear()
+    parallel_store = Cache.for_run(tmp_path / "parallel")
+    parallel = run_check([], root, cache=parallel_store, jobs=2)
+    assert "read" not in calls  # read in the workers (forked: their counts stay there)
+    assert _shown(parallel) == _shown(serial)
+    rules = {row[3] for row in _shown(serial)}
+    assert {"unresolved-reference", "yaml-syntax", "inline-secret", "yaml-limit"} <= rules
+    assert "read-error" in rules
+    (serial_index,) = _indexes(tmp_path / "serial")
+    (parallel_index,) = _indexes(tmp_path / "parallel")
+    assert parallel_index.name == serial_index.name
+    assert parallel_index.read_bytes() == serial_index.read_bytes()
+    assert (parallel_store.hits, parallel_store.misses) == (serial_store.hits, serial_store.misses)
+    assert serial_store.misses > 0
+    # and the index the workers filled answers the next check as the serial one does
+    again = Cache.for_run(tmp_path / "parallel")
+    assert _shown(run_check([], root, cache=again, jobs=2)) == _shown(serial)
+    assert again.misses == 1  # the file with a secret, never stored, is staged every run
