@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from llmreg.diagnostics import Diagnostic
-from llmreg.rules import severity_of
+from llmreg.rules import severity_of, without_catalogue
 
 if TYPE_CHECKING:
     from llmreg.source import Document
@@ -241,9 +241,12 @@ class FileResult:
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         self.diagnostics.append(self.placed(rule, message, pointer, at_key=at_key))
 
-    def absorb(self, staged: Staged, *, keep_data: bool = True) -> FileResult:
+    def absorb(
+        self, staged: Staged, *, keep_data: bool = True, catalogue: bool = True
+    ) -> FileResult:
         """Take over what the per-file stage produced; ``keep_data`` False leaves the whole
-        document out (a check needs only the facts, and its memory stays flat)."""
+        document out (a check needs only the facts, and its memory stays flat); ``catalogue``
+        False leaves the facts' catalogue fields out (``llmreg.rules.without_catalogue``)."""
         if staged.findings:
             display = self.display
             self.diagnostics.extend(replace(d, file=display) for d in staged.findings)
@@ -253,7 +256,8 @@ class FileResult:
             self.data = staged.data
         self._model_id = staged.model_id
         self._comments = staged.comments
-        self._facts = staged.facts
+        facts = staged.facts
+        self._facts = facts if catalogue or facts is None else without_catalogue(facts)
         self._positions = staged.positions
         return self
 

@@ -16,6 +16,7 @@ from llmreg.cache import Cache, RegistryIndex, Signature, Stored, entry_parts
 from llmreg.constants import MAX_FILE_BYTES
 from llmreg.layout import TooLarge, Unreadable, read_file
 from llmreg.results import FileResult, Staged, finding
+from llmreg.rules import without_catalogue
 from llmreg.settings import CheckOptions
 from llmreg.stage import stage_bytes
 
@@ -84,12 +85,19 @@ def _stage_chunk(
     done = []
     for index, raw, _key in chunk:
         staged, _document = stage_bytes(raw, limits, options)
-        if not keep_data:
-            staged.data = None  # not sent back: the parent would drop it
-        elif staged.data is not None:
-            staged.data = _shared_strings(staged.data)
+        _for_parent(staged, keep_data)
         done.append((index, staged))
     return done
+
+
+def _for_parent(staged: Staged, keep_data: bool, catalogue: bool = True) -> None:
+    """What of ``staged`` a worker sends back (after the index entry is encoded from it)."""
+    if not keep_data:
+        staged.data = None  # not sent back: the parent would drop it
+    elif staged.data is not None:
+        staged.data = _shared_strings(staged.data)
+    if not catalogue and staged.facts is not None:
+        staged.facts = without_catalogue(staged.facts)
 
 
 # What a worker sends back for one file it read itself: its position and either the
@@ -105,6 +113,7 @@ def _read_and_stage_chunk(
     limits: Limits | None,
     options: CheckOptions | None,
     keep_data: bool,
+    catalogue: bool,
 ) -> list[Fresh]:
     """Worker: read, hash, stage and encode each (index, path, display). Used when nothing can
     be served by content key (no cache, an empty index, or load()), so the parent neither reads
@@ -120,10 +129,8 @@ def _read_and_stage_chunk(
         key = cache.key(raw) if cache is not None else None
         staged, _document = stage_bytes(raw, limits, options)
         parts = entry_parts(staged) if encode and key is not None else None
-        if not keep_data:
-            staged.data = None  # not sent back: the parent would drop it
-        elif staged.data is not None:
-            staged.data = _shared_strings(staged.data)
+        # a result the index does not store keeps its facts whole, as in ``_Run.settle``
+        _for_parent(staged, keep_data, catalogue or (encode and parts is None))
         done.append((index, None, key, staged, parts))
     return done
 
@@ -237,6 +244,7 @@ def _stage_parallel(
                         limits,
                         options,
                         run.keep_data,
+                        run.catalogue,
                     )
                 )
 
@@ -271,6 +279,7 @@ class _Run:
         index_names: Sequence[str],
         progress: Progress | None,
         keep_data: bool,
+        catalogue: bool = True,
     ) -> None:
         import time
 
@@ -280,6 +289,7 @@ class _Run:
         self.names = index_names
         self.progress = progress
         self.keep_data = keep_data
+        self.catalogue = catalogue  # keep the facts' catalogue fields (an opt-in rule reads them)
         self.finished = 0
         # taken before any file is read: a file counts as settled only if it was older than this
         self.seen_ns = time.time_ns()
@@ -399,7 +409,10 @@ class _Run:
             # remembered): a large registry then holds no facts as objects
             result.absorb_later(recorded)
         else:
-            result.absorb(staged, keep_data=self.keep_data)
+            # a result the index does not store keeps its facts whole: the digest of what the
+            # registry stage reads then encodes them (RegistryIndex.digest)
+            whole = self.catalogue or (self.index is not None and recorded is None)
+            result.absorb(staged, keep_data=self.keep_data, catalogue=whole)
             result.stored_registry_part = None if recorded is None else recorded.registry
         if tick:
             self.tick()
@@ -424,6 +437,7 @@ def stage_files(
     index: RegistryIndex | None = None,
     index_names: Sequence[str] = (),
     keep_data: bool = True,
+    catalogue: bool = True,
 ) -> None:
     """Run the per-file stage for every result, from the cache where it holds the answer.
 
@@ -434,9 +448,11 @@ def stage_files(
     signature the index trusts is not read at all, and every result is recorded in it (and in
     no per-file entry). ``keep_data`` keeps each valid document's data in its result, for
     load(); the cache does not hold it, so such a run stages every file (and still fills the
-    cache). Without it, a result holds only the facts the registry rules read.
+    cache). Without it, a result holds only the facts the registry rules read; ``catalogue``
+    False leaves out of them the catalogue fields that only an opt-in rule reads (the cache
+    stores them all the same).
     """
-    run = _Run(results, cache, index, index_names, progress, keep_data)
+    run = _Run(results, cache, index, index_names, progress, keep_data, catalogue)
     left = run.serve_trusted()
     # read one file at a time, as it is staged: a generator, not a list of every file's bytes
     todo = (t for t in (run.lookup(p, limits) for p in left) if t is not None)

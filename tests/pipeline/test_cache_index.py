@@ -441,3 +441,50 @@ def test_a_cold_check_writes_the_same_index_with_workers_reading_the_files(
     again = Cache.for_run(tmp_path / "parallel")
     assert _shown(run_check([], root, cache=again, jobs=2)) == _shown(serial)
     assert again.misses == 1  # the file with a secret, never stored, is staged every run
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_check_holds_catalogue_facts_only_for_the_rule_that_reads_them(
+    tmp_path: Path, jobs: int, cached: bool
+) -> None:
+    """The catalogue fields are most of a model's facts and only the opt-in
+    catalog-disagreement rule reads them: a check without it holds none of them, in one process
+    or from workers, while the index stores them whole (its bytes do not depend on the rule)."""
+    from llmreg.check import check_registry
+    from llmreg.rules import CATALOGUE_RULE, registry_facts
+
+    root = tmp_path / "registry"
+    write_registry(root, 40)
+    caches = [Cache.for_run(tmp_path / name) if cached else None for name in ("off", "on")]
+    off = check_registry(root, cache=caches[0], jobs=jobs, keep_data=False)
+    on = check_registry(
+        root, cache=caches[1], jobs=jobs, keep_data=False, enabled=frozenset({CATALOGUE_RULE})
+    )
+    whole = check_registry(root, jobs=1, keep_data=True)
+    models = [i for i, r in enumerate(whole) if r.kind == "Model"]
+    assert models and all("pricing" in whole[i].facts for i in models)  # type: ignore[operator]
+    for i, result in enumerate(whole):
+        assert result.data is not None and result.kind is not None
+        expected = registry_facts(result.kind, result.data)
+        assert on[i].facts == expected
+        assert off[i].facts == {
+            k: v
+            for k, v in expected.items()
+            if k
+            not in (
+                "context_window",
+                "max_output_tokens",
+                "input_modalities",
+                "output_modalities",
+                "pricing",
+            )
+        }
+        assert off[i].positions == on[i].positions == whole[i].positions
+    if cached:
+        (index_off,) = _indexes(tmp_path / "off")
+        (index_on,) = _indexes(tmp_path / "on")
+        # the remembered registry stage differs (its digest covers the rules enabled); no line else
+        lines_off = [x for x in index_off.read_bytes().split(b"\n")[1:] if not x.startswith(b"\0")]
+        lines_on = [x for x in index_on.read_bytes().split(b"\n")[1:] if not x.startswith(b"\0")]
+        assert lines_off == lines_on and b"pricing" in index_off.read_bytes()
