@@ -58,10 +58,26 @@ def read(
         return None
 
 
+def _running_now(source: str = "/proc/loadavg") -> int | None:
+    """Other processes runnable at this moment (Linux ``/proc/loadavg``), or None."""
+    try:
+        with open(source, "rb") as handle:
+            running = handle.read().split()[3].split(b"/")[0]
+        return max(0, int(running) - 1)  # this process is running as it reads
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def default_jobs() -> int:
     """Worker processes for a large check: the CPUs this process may use that are not busy
     already, at most 8. ``os.cpu_count()`` counts CPUs that other processes keep busy: on two
-    cores with one of them taken, two workers ran 1.2x slower than one (docs/performance.md)."""
+    cores with one of them taken, two workers ran 1.2x slower than one (docs/performance.md).
+
+    Busy is the lesser of the one-minute load average and the processes runnable now: the
+    average lags a minute behind and counts processes that have ended, such as the tools a
+    hook or a CI step ran just before (a check run right after another saw a load of 1.3 on an
+    idle second core, and took one worker: 0.28 s instead of 0.22 s with two); the count of
+    this moment alone would take a process that runs for an instant as a busy CPU."""
     try:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -70,6 +86,9 @@ def default_jobs() -> int:
         busy = os.getloadavg()[0]  # runnable processes, averaged over the last minute
     except (AttributeError, OSError):
         busy = 0.0
+    now = _running_now()
+    if now is not None:
+        busy = min(busy, now)
     idle = int(available - busy + 0.5)
     return max(1, min(available, idle, MAX_DEFAULT_JOBS))
 

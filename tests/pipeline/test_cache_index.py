@@ -373,6 +373,7 @@ def test_a_line_of_the_wrong_shape_under_a_valid_checksum_is_staged_again(
 
 
 def test_workers_follow_the_cpus_that_are_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llmreg.schedule, "_running_now", lambda: None)  # not on Linux
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     for load, jobs in ((0.0, 2), (0.4, 2), (0.6, 1), (1.0, 1), (3.5, 1)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
@@ -380,6 +381,29 @@ def test_workers_follow_the_cpus_that_are_free(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 2.0, 2.0))
     assert llmreg.schedule.default_jobs() == llmreg.schedule.MAX_DEFAULT_JOBS
+
+
+def test_busy_is_the_lesser_of_the_load_average_and_the_processes_running_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The load average lags: the tools that ran just before count as busy for a minute."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    cases = ((1.3, 0, 2), (1.3, 1, 1), (0.2, 3, 2), (2.5, 2, 1), (0.0, 0, 2))
+    for load, running, jobs in cases:
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        monkeypatch.setattr(llmreg.schedule, "_running_now", lambda running=running: running)
+        assert llmreg.schedule.default_jobs() == jobs, (load, running)
+
+
+def test_the_processes_running_now_do_not_count_this_one(tmp_path: Path) -> None:
+    source = tmp_path / "loadavg"
+    for text, running in (("1.30 1.45 1.44 1/91 6728\n", 0), ("0.10 0.2 0.3 4/120 99\n", 3)):
+        source.write_text(text)
+        assert llmreg.schedule._running_now(str(source)) == running
+    for text in ("", "1.0 1.0 1.0 x/9 1\n", "1.0 1.0\n"):
+        source.write_text(text)
+        assert llmreg.schedule._running_now(str(source)) is None
+    assert llmreg.schedule._running_now(str(tmp_path / "missing")) is None
 
 
 @pytest.mark.usefixtures("settled_at_once")
