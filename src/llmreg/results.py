@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from llmreg.diagnostics import Diagnostic
-from llmreg.rules import severity_of, without_catalogue
+from llmreg.rules import fact_pointers, severity_of, without_catalogue
 
 if TYPE_CHECKING:
     from llmreg.source import Document
@@ -117,7 +117,9 @@ class FileResult:
         self._model_id: str | None = None
         self._comments: Comments = {} if comments is None else comments
         self._facts: dict[str, Any] | None = None
-        self._positions: Positions | None = None
+        # a dict, or (held for every file of a large check) the flat (line, column) pairs of
+        # fact_pointers(facts) in that order, as the index stores them: about a tenth the size
+        self._positions: Positions | tuple[int, ...] | None = None
         self._pending: Pending | None = None
         self._stored: bytes | None = None
         self._reread = False
@@ -175,7 +177,12 @@ class FileResult:
     def positions(self) -> Positions | None:
         if self._pending is not None:
             self._decode()
-        return self._positions
+        positions = self._positions
+        if type(positions) is tuple:  # read only to place a finding
+            pointers = fact_pointers(self._facts or {})
+            pairs = zip(positions[::2], positions[1::2], strict=True)
+            return dict(zip(pointers, pairs, strict=True))
+        return positions  # type: ignore[return-value]
 
     @positions.setter
     def positions(self, value: Positions | None) -> None:
@@ -258,8 +265,27 @@ class FileResult:
         self._comments = staged.comments
         facts = staged.facts
         self._facts = facts if catalogue or facts is None else without_catalogue(facts)
-        self._positions = staged.positions
+        self._positions = _compact(staged.positions, facts)
         return self
+
+
+def _compact(
+    positions: Positions | None, facts: dict[str, Any] | None
+) -> Positions | tuple[int, ...] | None:
+    """``positions`` as the flat pairs of ``fact_pointers(facts)`` when it holds exactly those
+    (what the stage records), else as it is: a check of 50,000 files holds one per file."""
+    if positions is None or facts is None:
+        return positions
+    pointers = fact_pointers(facts)
+    if len(pointers) != len(positions):
+        return positions
+    flat: list[int] = []
+    for pointer in pointers:
+        where = positions.get(pointer)
+        if where is None:
+            return positions
+        flat.extend(where)
+    return tuple(flat)
 
 
 @dataclass

@@ -512,3 +512,26 @@ def test_a_check_holds_catalogue_facts_only_for_the_rule_that_reads_them(
         lines_off = [x for x in index_off.read_bytes().split(b"\n")[1:] if not x.startswith(b"\0")]
         lines_on = [x for x in index_on.read_bytes().split(b"\n")[1:] if not x.startswith(b"\0")]
         assert lines_off == lines_on and b"pricing" in index_off.read_bytes()
+
+
+def test_a_result_holds_its_positions_flat_and_gives_them_back_whole(tmp_path: Path) -> None:
+    """Every file of a large check holds the positions of the registry rules' pointers: as the
+    flat pairs the index stores, turned back into the dict only to place a finding."""
+    from llmreg.results import FileResult
+    from llmreg.stage import stage_bytes
+
+    root = tmp_path / "registry"
+    files = write_registry(root, 20)
+    provider = next(p for p in files if "/providers/" in p.as_posix())
+    staged, _ = stage_bytes(provider.read_bytes())
+    assert staged.positions is not None and len(staged.positions) > 4
+    result = FileResult(str(provider), "p.yaml", "p.yaml").absorb(staged, keep_data=False)
+    assert isinstance(result._positions, tuple)
+    assert result.positions == staged.positions
+    placed = result.placed("unresolved-reference", "m", "/served_models/1/model_entity_id")
+    assert (placed.line, placed.column) == staged.positions["/served_models/1/model_entity_id"]
+    # positions that are not exactly the facts' pointers are kept as they are
+    partial = dict(list(staged.positions.items())[:-1])
+    staged.positions = partial
+    kept = FileResult(str(provider), "p.yaml", "p.yaml").absorb(staged, keep_data=False)
+    assert kept._positions is partial and kept.positions is partial
