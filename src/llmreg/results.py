@@ -121,7 +121,7 @@ class FileResult:
         # fact_pointers(facts) in that order, as the index stores them: about a tenth the size
         self._positions: Positions | tuple[int, ...] | None = None
         self._pending: Pending | None = None
-        self._stored: bytes | None = None
+        self._stored: Pending | None = None  # the entry as stored, sliced when read
         self._reread = False
 
     def _decode(self) -> None:
@@ -131,7 +131,7 @@ class FileResult:
         staged = pending.staged()
         if staged is not None:  # else a line no llmreg wrote under a valid checksum: no facts
             self.absorb(staged, keep_data=False)
-            self._stored = pending.registry
+            self._stored = pending
 
     @property
     def kind(self) -> str | None:  # set when the document names a known kind
@@ -192,11 +192,14 @@ class FileResult:
     def stored_registry_part(self) -> bytes | None:
         """What the registry stage reads of this file, as the cache stored it, when known
         (``llmreg.cache.RegistryIndex.digest``: it then needs no encoding or decoding)."""
-        return self._pending.registry if self._pending is not None else self._stored
+        stored = self._pending if self._pending is not None else self._stored
+        return None if stored is None else stored.registry
 
-    @stored_registry_part.setter
-    def stored_registry_part(self, value: bytes | None) -> None:
-        self._stored = value
+    def stored_as(self, entry: Pending | None) -> None:
+        """Remember ``entry``, this result as the cache just stored it (held as the index line
+        it is part of, not as a copy of its registry part: a cold check of 50,000 files holds
+        one per file)."""
+        self._stored = entry
 
     def absorb_later(self, pending: Pending) -> FileResult:
         """Take over a cached result without findings, decoded when first read."""

@@ -432,7 +432,7 @@ class _Run:
             # registry stage reads then encodes them (RegistryIndex.digest)
             whole = self.catalogue or (self.index is not None and recorded is None)
             result.absorb(staged, keep_data=self.keep_data, catalogue=whole)
-            result.stored_registry_part = None if recorded is None else recorded.registry
+            result.stored_as(recorded)
         if tick:
             self.tick()
 
