@@ -192,14 +192,6 @@ def check_registry(
     return results
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
-
-
 def run_check(
     paths: Iterable[Path],
     registry: Path,
@@ -228,7 +220,7 @@ def run_check(
     roots: dict[Path, list[Path]] = {}
     standalone: list[Path] = []
     for target in targets:
-        if _inside(target, registry_abs):
+        if target.is_relative_to(registry_abs):
             roots.setdefault(registry_abs, []).append(target)
         elif target.is_dir():
             roots.setdefault(target, []).append(target)
