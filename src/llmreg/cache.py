@@ -384,6 +384,18 @@ class Stored:
             return None
 
 
+def entry_parts(staged: Staged) -> Stored | None:
+    """``staged`` as an index entry stores it, or None when it is not stored (``_payload``).
+    A worker process encodes its results with this, so that the parent only records bytes."""
+    entry = _payload(staged)
+    if entry is None:
+        return None
+    try:
+        return Stored.of(_dumps(entry[0]), _dumps(entry[1]))
+    except (TypeError, ValueError):
+        return None
+
+
 _MEMO = "\0registry"
 
 # (position of the file in the run, rule id, message, JSON Pointer, at_key)
@@ -445,6 +457,12 @@ class RegistryIndex:
         self._new[name] = line
         return Stored(line, settled + 3, split)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing was read (no index yet, or one not trusted): no file can be served from it,
+        by its signature or by its content key."""
+        return not self._old
+
     def untrust(self, name: str) -> None:
         """Forget ``name``'s entry (it could not be decoded): its file is staged again."""
         if self._new.pop(name, None) is not None:
@@ -469,13 +487,10 @@ class RegistryIndex:
         if isinstance(staged, Stored):
             registry, rest = staged.registry, staged.rest
         else:
-            entry = _payload(staged)
-            if entry is None:
+            parts = entry_parts(staged)
+            if parts is None:
                 return None
-            try:
-                registry, rest = _dumps(entry[0]), _dumps(entry[1])
-            except (TypeError, ValueError):
-                return None
+            registry, rest = parts.registry, parts.rest
         settled = sig[1] <= seen_ns - SETTLE_NS and sig[2] <= seen_ns - SETTLE_NS
         head = "\t".join((name, *map(str, sig), key, "1" if settled else "0"))
         try:

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from llmreg._record import Record
 from llmreg.diagnostics import Diagnostic
-from llmreg.rules import severity_of
+from llmreg.rules import fact_pointers, severity_of, without_catalogue
 
 # typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
 TYPE_CHECKING = False
@@ -135,9 +135,11 @@ class FileResult:
         self._model_id: str | None = None
         self._comments: Comments = {} if comments is None else comments
         self._facts: dict[str, Any] | None = None
-        self._positions: Positions | None = None
+        # a dict, or (held for every file of a large check) the flat (line, column) pairs of
+        # fact_pointers(facts) in that order, as the index stores them: about a tenth the size
+        self._positions: Positions | tuple[int, ...] | None = None
         self._pending: Pending | None = None
-        self._stored: bytes | None = None
+        self._stored: Pending | None = None  # the entry as stored, sliced when read
         self._reread = False
 
     def _decode(self) -> None:
@@ -147,7 +149,7 @@ class FileResult:
         staged = pending.staged()
         if staged is not None:  # else a line no llmreg wrote under a valid checksum: no facts
             self.absorb(staged, keep_data=False)
-            self._stored = pending.registry
+            self._stored = pending
 
     @property
     def kind(self) -> str | None:  # set when the document names a known kind
@@ -193,7 +195,12 @@ class FileResult:
     def positions(self) -> Positions | None:
         if self._pending is not None:
             self._decode()
-        return self._positions
+        positions = self._positions
+        if type(positions) is tuple:  # read only to place a finding
+            pointers = fact_pointers(self._facts or {})
+            pairs = zip(positions[::2], positions[1::2], strict=True)
+            return dict(zip(pointers, pairs, strict=True))
+        return positions  # type: ignore[return-value]
 
     @positions.setter
     def positions(self, value: Positions | None) -> None:
@@ -203,11 +210,14 @@ class FileResult:
     def stored_registry_part(self) -> bytes | None:
         """What the registry stage reads of this file, as the cache stored it, when known
         (``llmreg.cache.RegistryIndex.digest``: it then needs no encoding or decoding)."""
-        return self._pending.registry if self._pending is not None else self._stored
+        stored = self._pending if self._pending is not None else self._stored
+        return None if stored is None else stored.registry
 
-    @stored_registry_part.setter
-    def stored_registry_part(self, value: bytes | None) -> None:
-        self._stored = value
+    def stored_as(self, entry: Pending | None) -> None:
+        """Remember ``entry``, this result as the cache just stored it (held as the index line
+        it is part of, not as a copy of its registry part: a cold check of 50,000 files holds
+        one per file)."""
+        self._stored = entry
 
     def absorb_later(self, pending: Pending) -> FileResult:
         """Take over a cached result without findings, decoded when first read."""
@@ -259,9 +269,12 @@ class FileResult:
     def add(self, rule: str, message: str, pointer: str = "", *, at_key: bool = False) -> None:
         self.diagnostics.append(self.placed(rule, message, pointer, at_key=at_key))
 
-    def absorb(self, staged: Staged, *, keep_data: bool = True) -> FileResult:
+    def absorb(
+        self, staged: Staged, *, keep_data: bool = True, catalogue: bool = True
+    ) -> FileResult:
         """Take over what the per-file stage produced; ``keep_data`` False leaves the whole
-        document out (a check needs only the facts, and its memory stays flat)."""
+        document out (a check needs only the facts, and its memory stays flat); ``catalogue``
+        False leaves the facts' catalogue fields out (``llmreg.rules.without_catalogue``)."""
         if staged.findings:
             display = self.display
             self.diagnostics.extend(d.replace(file=display) for d in staged.findings)
@@ -271,9 +284,29 @@ class FileResult:
             self.data = staged.data
         self._model_id = staged.model_id
         self._comments = staged.comments
-        self._facts = staged.facts
-        self._positions = staged.positions
+        facts = staged.facts
+        self._facts = facts if catalogue or facts is None else without_catalogue(facts)
+        self._positions = _compact(staged.positions, facts)
         return self
+
+
+def _compact(
+    positions: Positions | None, facts: dict[str, Any] | None
+) -> Positions | tuple[int, ...] | None:
+    """``positions`` as the flat pairs of ``fact_pointers(facts)`` when it holds exactly those
+    (what the stage records), else as it is: a check of 50,000 files holds one per file."""
+    if positions is None or facts is None:
+        return positions
+    pointers = fact_pointers(facts)
+    if len(pointers) != len(positions):
+        return positions
+    flat: list[int] = []
+    for pointer in pointers:
+        where = positions.get(pointer)
+        if where is None:
+            return positions
+        flat.extend(where)
+    return tuple(flat)
 
 
 class CheckReport(Record):

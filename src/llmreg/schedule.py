@@ -11,10 +11,11 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
-from llmreg.cache import Cache, RegistryIndex, Signature, Stored
+from llmreg.cache import Cache, RegistryIndex, Signature, Stored, entry_parts
 from llmreg.constants import MAX_FILE_BYTES
 from llmreg.layout import TooLarge, Unreadable, read_file
 from llmreg.results import FileResult, Staged, finding
+from llmreg.rules import without_catalogue
 from llmreg.settings import CheckOptions
 from llmreg.stage import stage_bytes
 
@@ -23,6 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from llmreg.diagnostics import Diagnostic
     from llmreg.source import Limits
 
 # Below this many files to compute, worker processes cost about what they save: measured on 2
@@ -59,10 +61,26 @@ def read(
         return None
 
 
+def _running_now(source: str = "/proc/loadavg") -> int | None:
+    """Other processes runnable at this moment (Linux ``/proc/loadavg``), or None."""
+    try:
+        with open(source, "rb") as handle:
+            running = handle.read().split()[3].split(b"/")[0]
+        return max(0, int(running) - 1)  # this process is running as it reads
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def default_jobs() -> int:
     """Worker processes for a large check: the CPUs this process may use that are not busy
     already, at most 8. ``os.cpu_count()`` counts CPUs that other processes keep busy: on two
-    cores with one of them taken, two workers ran 1.2x slower than one (docs/performance.md)."""
+    cores with one of them taken, two workers ran 1.2x slower than one (docs/performance.md).
+
+    Busy is the lesser of the one-minute load average and the processes runnable now: the
+    average lags a minute behind and counts processes that have ended, such as the tools a
+    hook or a CI step ran just before (a check run right after another saw a load of 1.3 on an
+    idle second core, and took one worker: 0.28 s instead of 0.22 s with two); the count of
+    this moment alone would take a process that runs for an instant as a busy CPU."""
     try:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -71,6 +89,9 @@ def default_jobs() -> int:
         busy = os.getloadavg()[0]  # runnable processes, averaged over the last minute
     except (AttributeError, OSError):
         busy = 0.0
+    now = _running_now()
+    if now is not None:
+        busy = min(busy, now)
     idle = int(available - busy + 0.5)
     return max(1, min(available, idle, MAX_DEFAULT_JOBS))
 
@@ -86,12 +107,66 @@ def _stage_chunk(
     done = []
     for index, raw, _key in chunk:
         staged, _document = stage_bytes(raw, limits, options)
-        if not keep_data:
-            staged.data = None  # not sent back: the parent would drop it
-        elif staged.data is not None:
-            staged.data = _shared_strings(staged.data)
+        _for_parent(staged, keep_data)
         done.append((index, staged))
     return done
+
+
+def _for_parent(staged: Staged, keep_data: bool, catalogue: bool = True) -> None:
+    """What of ``staged`` a worker sends back (after the index entry is encoded from it)."""
+    if not keep_data:
+        staged.data = None  # not sent back: the parent would drop it
+    elif staged.data is not None:
+        staged.data = _shared_strings(staged.data)
+    if not catalogue and staged.facts is not None:
+        staged.facts = without_catalogue(staged.facts)
+
+
+# What a worker sends back for one file it read itself: its position and either the
+# findings of a file that could not be read, or its content key (None without a cache), its
+# result and that result as the index stores it (None: not stored, or no index).
+Fresh = tuple[int, "list[Diagnostic] | None", "str | None", "Staged | None", "Stored | None"]
+
+
+def _read_and_stage_chunk(
+    chunk: list[tuple[int, str, str]],
+    cache: Cache | None,
+    encode: bool,
+    limits: Limits | None,
+    options: CheckOptions | None,
+    keep_data: bool,
+    catalogue: bool,
+) -> list[Fresh]:
+    """Worker: read, hash, stage and encode each (index, path, display). Used when nothing can
+    be served by content key (no cache, an empty index, or load()), so the parent neither reads
+    nor hashes the files, nor sends their bytes, nor encodes index entries: in a cold check
+    with two workers the parent's per-file work was on the critical path."""
+    done: list[Fresh] = []
+    for index, location, display in chunk:
+        result = FileResult(location, display, None)
+        raw = read(location, result, limits)
+        if raw is None:
+            done.append((index, result.diagnostics, None, None, None))
+            continue
+        key = cache.key(raw) if cache is not None else None
+        staged, _document = stage_bytes(raw, limits, options)
+        parts = entry_parts(staged) if encode and key is not None else None
+        # a result the index does not store keeps its facts whole, as in ``_Run.settle``
+        _for_parent(staged, keep_data, catalogue or (encode and parts is None))
+        done.append((index, None, key, staged, parts))
+    return done
+
+
+def _warm_stage() -> None:
+    """Import what the stage needs and build its validators before the workers are forked, so
+    that they share one copy instead of each paying it (jsonschema-rs' import and the two
+    validators are about 15 ms a process)."""
+    from llmreg import fast_source, fast_validate, locate  # noqa: F401
+    from llmreg.rules import file_rules
+
+    file_rules()
+    for kind in ("provider", "model"):
+        fast_validate._compiled(kind)
 
 
 # Strings up to this long are shared by value; longer ones (descriptions, prompts, URLs) are
@@ -143,38 +218,73 @@ def _stage_parallel(
     limits: Limits | None,
     options: CheckOptions | None,
     run: _Run,
+    paths: list[tuple[int, str, str]] | None = None,
 ) -> None:
+    """Stage ``todo`` (read by the parent) in ``jobs`` workers; with ``paths`` instead, the
+    workers read those files themselves (``_read_and_stage_chunk``)."""
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     # imported before the fork, so that each worker inherits the stage's modules instead of
     # importing them again (they are not imported at start-up: see the top of this module)
-    import llmreg.fast_source
     import llmreg.validate  # noqa: F401
+
+    _warm_stage()
 
     # several chunks per worker keep both busy to the end; few enough to keep pickling cheap
     size = min(CHUNK_FILES, max(16, -(-expected // (jobs * 8))))
     keys: dict[int, str | None] = {}
-    pending: set[Future[list[tuple[int, Staged]]]] = set()
+    pending: set[Future[Any]] = set()
 
-    def settle(futures: set[Future[list[tuple[int, Staged]]]]) -> None:
+    def settle(futures: set[Future[Any]]) -> None:
         for future in futures:
-            for position, staged in future.result():
-                run.settle(position, keys.pop(position), staged, computed=True)
+            if paths is None:
+                for position, staged in future.result():
+                    run.settle(position, keys.pop(position), staged, computed=True)
+                continue
+            for position, unread, key, fresh, parts in future.result():
+                if unread is not None:
+                    run.results[position].diagnostics.extend(unread)
+                    run.tick()
+                elif fresh is not None:
+                    if run.cache is not None and not run.keep_data:
+                        run.cache.misses += 1  # as the lookup by content key would count it
+                    run.settle(position, key, fresh, computed=True, encoded=parts)
 
+    encode = run.index is not None
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        chunk: list[Todo] = []
-        for item in todo:
-            keys[item[0]] = item[2]
+
+        def submit(chunk: list[Any]) -> None:
+            if paths is None:
+                pending.add(pool.submit(_stage_chunk, chunk, limits, options, run.keep_data))
+            else:
+                pending.add(
+                    pool.submit(
+                        _read_and_stage_chunk,
+                        chunk,
+                        run.cache,
+                        encode,
+                        limits,
+                        options,
+                        run.keep_data,
+                        run.catalogue,
+                    )
+                )
+
+        chunk: list[Any] = []
+        items: Iterator[Any] = todo if paths is None else iter(paths)
+        for item in items:
+            if paths is None:
+                keys[item[0]] = item[2]
             chunk.append(item)
             if len(chunk) < size:
                 continue
-            pending.add(pool.submit(_stage_chunk, chunk, limits, options, run.keep_data))
+            submit(chunk)
             chunk = []
             if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 settle(done)
         if chunk:
-            pending.add(pool.submit(_stage_chunk, chunk, limits, options, run.keep_data))
+            submit(chunk)
         done, _ = wait(pending)
         settle(done)
 
@@ -191,6 +301,7 @@ class _Run:
         index_names: Sequence[str],
         progress: Progress | None,
         keep_data: bool,
+        catalogue: bool = True,
     ) -> None:
         import time
 
@@ -200,6 +311,7 @@ class _Run:
         self.names = index_names
         self.progress = progress
         self.keep_data = keep_data
+        self.catalogue = catalogue  # keep the facts' catalogue fields (an opt-in rule reads them)
         self.finished = 0
         # taken before any file is read: a file counts as settled only if it was older than this
         self.seen_ns = time.time_ns()
@@ -298,15 +410,18 @@ class _Run:
         computed: bool = False,
         tick: bool = True,
         stored: Stored | None = None,
+        encoded: Stored | None = None,
     ) -> None:
         """Record ``staged`` in its result, and in the cache when it was computed now or the
-        index holds the file under another signature (``stored``: its entry as stored)."""
+        index holds the file under another signature (``stored``: its entry as stored;
+        ``encoded``: ``staged`` as the index stores it, when a worker encoded it already)."""
         recorded = None
         if key is not None and self.cache is not None:
             sig = self.signatures.get(position)
             if self.index is not None and sig is not None:
                 name = self.names[position]
-                recorded = self.index.record(name, sig, key, stored or staged, self.seen_ns)
+                entry = stored or encoded or staged
+                recorded = self.index.record(name, sig, key, entry, self.seen_ns)
             elif self.index is None and computed and isinstance(staged, Staged):
                 self.cache.put(key, staged)
         result = self.results[position]
@@ -317,8 +432,11 @@ class _Run:
             # remembered): a large registry then holds no facts as objects
             result.absorb_later(recorded)
         else:
-            result.absorb(staged, keep_data=self.keep_data)
-            result.stored_registry_part = None if recorded is None else recorded.registry
+            # a result the index does not store keeps its facts whole: the digest of what the
+            # registry stage reads then encodes them (RegistryIndex.digest)
+            whole = self.catalogue or (self.index is not None and recorded is None)
+            result.absorb(staged, keep_data=self.keep_data, catalogue=whole)
+            result.stored_as(recorded)
         if tick:
             self.tick()
 
@@ -342,6 +460,7 @@ def stage_files(
     index: RegistryIndex | None = None,
     index_names: Sequence[str] = (),
     keep_data: bool = True,
+    catalogue: bool = True,
 ) -> None:
     """Run the per-file stage for every result, from the cache where it holds the answer.
 
@@ -352,16 +471,22 @@ def stage_files(
     signature the index trusts is not read at all, and every result is recorded in it (and in
     no per-file entry). ``keep_data`` keeps each valid document's data in its result, for
     load(); the cache does not hold it, so such a run stages every file (and still fills the
-    cache). Without it, a result holds only the facts the registry rules read.
+    cache). Without it, a result holds only the facts the registry rules read; ``catalogue``
+    False leaves out of them the catalogue fields that only an opt-in rule reads (the cache
+    stores them all the same).
     """
-    run = _Run(results, cache, index, index_names, progress, keep_data)
+    run = _Run(results, cache, index, index_names, progress, keep_data, catalogue)
     left = run.serve_trusted()
     # read one file at a time, as it is staged: a generator, not a list of every file's bytes
     todo = (t for t in (run.lookup(p, limits) for p in left) if t is not None)
     # decided before reading: the files not trusted by their signature (a file whose content
     # key the index still knows is then served without staging, in either way)
     workers = _workers(jobs, len(left))
-    if workers > 1:
+    if workers > 1 and (cache is None or keep_data or (index is not None and index.empty)):
+        # nothing can be served by content key: the workers read the files themselves
+        paths = [(p, results[p].location, results[p].display) for p in left]
+        _stage_parallel(iter(()), len(left), workers, limits, options, run, paths)
+    elif workers > 1:
         _stage_parallel(todo, len(left), workers, limits, options, run)
     else:
         for position, raw, key in todo:

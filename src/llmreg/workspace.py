@@ -88,14 +88,6 @@ def check_alone(path: Path, text: str, settings: Settings = DEFAULT_SETTINGS) ->
     return _finished(result, settings)
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
-
-
 class Workspace:
     """One registry in memory (``root`` resolved, as ``llmreg check`` resolves it)."""
 
@@ -233,7 +225,7 @@ class Project:
     def workspace_of(self, path: Path, log: Log) -> Workspace | None:
         """The registry holding ``path``, loaded now if it is not yet; None for a file outside
         it (checked on its own) or when the registry folder does not exist."""
-        if not _inside(path, self.registry):
+        if not path.is_relative_to(self.registry):
             return None
         if self.workspace is None:
             if not self.registry.is_dir():
@@ -297,7 +289,7 @@ class Session:
         """The project of the deepest root holding ``path``; else the first (a file outside
         every root is checked as ``llmreg check FILE`` from the first root would)."""
         projects = self.projects()
-        holding = [p for p in projects if _inside(path, p.root)]
+        holding = [p for p in projects if path.is_relative_to(p.root)]
         return max(holding, key=lambda p: len(p.root.parts)) if holding else projects[0]
 
     def _findings(self, path: Path) -> list[Diagnostic]:

@@ -373,6 +373,7 @@ def test_a_line_of_the_wrong_shape_under_a_valid_checksum_is_staged_again(
 
 
 def test_workers_follow_the_cpus_that_are_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llmreg.schedule, "_running_now", lambda: None)  # not on Linux
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     for load, jobs in ((0.0, 2), (0.4, 2), (0.6, 1), (1.0, 1), (3.5, 1)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
@@ -380,6 +381,29 @@ def test_workers_follow_the_cpus_that_are_free(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 2.0, 2.0))
     assert llmreg.schedule.default_jobs() == llmreg.schedule.MAX_DEFAULT_JOBS
+
+
+def test_busy_is_the_lesser_of_the_load_average_and_the_processes_running_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The load average lags: the tools that ran just before count as busy for a minute."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    cases = ((1.3, 0, 2), (1.3, 1, 1), (0.2, 3, 2), (2.5, 2, 1), (0.0, 0, 2))
+    for load, running, jobs in cases:
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        monkeypatch.setattr(llmreg.schedule, "_running_now", lambda running=running: running)
+        assert llmreg.schedule.default_jobs() == jobs, (load, running)
+
+
+def test_the_processes_running_now_do_not_count_this_one(tmp_path: Path) -> None:
+    source = tmp_path / "loadavg"
+    for text, running in (("1.30 1.45 1.44 1/91 6728\n", 0), ("0.10 0.2 0.3 4/120 99\n", 3)):
+        source.write_text(text)
+        assert llmreg.schedule._running_now(str(source)) == running
+    for text in ("", "1.0 1.0 1.0 x/9 1\n", "1.0 1.0\n"):
+        source.write_text(text)
+        assert llmreg.schedule._running_now(str(source)) is None
+    assert llmreg.schedule._running_now(str(tmp_path / "missing")) is None
 
 
 @pytest.mark.usefixtures("settled_at_once")
@@ -396,3 +420,118 @@ def test_a_run_that_keeps_data_stages_every_file_and_keeps_the_index_whole(
     calls.clear()
     assert run_check([], root, cache=store, jobs=1).ok
     assert calls == []
+
+
+@pytest.mark.usefixtures("settled_at_once")
+def test_a_cold_check_writes_the_same_index_with_workers_reading_the_files(
+    tmp_path: Path, calls: list[str]
+) -> None:
+    """With an empty index nothing can be served by content key, so the workers read, hash,
+    stage and encode the files themselves (``schedule._read_and_stage_chunk``): the findings,
+    the index (byte for byte) and the cache's counts are those of a run in one process, files
+    that cannot be read and a file that must not be stored included."""
+    from llmreg.constants import MAX_FILE_BYTES
+
+    root, files = _registry_with_findings(tmp_path, 40)
+    secret_file = next(p for p in files if "/providers/" in p.as_posix())
+    secret_file.write_text(
+        secret_file.read_text(encoding="utf-8")
+        + "# sk-"
+        + "A1b2C3d4E5f6G7h8I9j0K1l2\n"
+        + "headers:\n  X-Key: sk-"
+        + "A1b2C3d4E5f6G7h8I9j0K1l2\n",
+        encoding="utf-8",
+    )
+    (root / "default" / "models" / "huge.yaml").write_bytes(b"#" * (MAX_FILE_BYTES + 10))
+    (root / "default" / "models" / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    serial_store = Cache.for_run(tmp_path / "serial")
+    serial = run_check([], root, cache=serial_store, jobs=1)
+    assert calls.count("read") == 43  # 40 generated, broken, huge and dangling
+    calls.clear()
+    parallel_store = Cache.for_run(tmp_path / "parallel")
+    parallel = run_check([], root, cache=parallel_store, jobs=2)
+    assert "read" not in calls  # read in the workers (forked: their counts stay there)
+    assert _shown(parallel) == _shown(serial)
+    rules = {row[3] for row in _shown(serial)}
+    assert {"unresolved-reference", "yaml-syntax", "inline-secret", "yaml-limit"} <= rules
+    assert "read-error" in rules
+    (serial_index,) = _indexes(tmp_path / "serial")
+    (parallel_index,) = _indexes(tmp_path / "parallel")
+    assert parallel_index.name == serial_index.name
+    assert parallel_index.read_bytes() == serial_index.read_bytes()
+    assert (parallel_store.hits, parallel_store.misses) == (serial_store.hits, serial_store.misses)
+    assert serial_store.misses > 0
+    # and the index the workers filled answers the next check as the serial one does
+    again = Cache.for_run(tmp_path / "parallel")
+    assert _shown(run_check([], root, cache=again, jobs=2)) == _shown(serial)
+    assert again.misses == 1  # the file with a secret, never stored, is staged every run
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_check_holds_catalogue_facts_only_for_the_rule_that_reads_them(
+    tmp_path: Path, jobs: int, cached: bool
+) -> None:
+    """The catalogue fields are most of a model's facts and only the opt-in
+    catalog-disagreement rule reads them: a check without it holds none of them, in one process
+    or from workers, while the index stores them whole (its bytes do not depend on the rule)."""
+    from llmreg.check import check_registry
+    from llmreg.rules import CATALOGUE_RULE, registry_facts
+
+    root = tmp_path / "registry"
+    write_registry(root, 40)
+    caches = [Cache.for_run(tmp_path / name) if cached else None for name in ("off", "on")]
+    off = check_registry(root, cache=caches[0], jobs=jobs, keep_data=False)
+    on = check_registry(
+        root, cache=caches[1], jobs=jobs, keep_data=False, enabled=frozenset({CATALOGUE_RULE})
+    )
+    whole = check_registry(root, jobs=1, keep_data=True)
+    models = [i for i, r in enumerate(whole) if r.kind == "Model"]
+    assert models and all("pricing" in whole[i].facts for i in models)  # type: ignore[operator]
+    for i, result in enumerate(whole):
+        assert result.data is not None and result.kind is not None
+        expected = registry_facts(result.kind, result.data)
+        assert on[i].facts == expected
+        assert off[i].facts == {
+            k: v
+            for k, v in expected.items()
+            if k
+            not in (
+                "context_window",
+                "max_output_tokens",
+                "input_modalities",
+                "output_modalities",
+                "pricing",
+            )
+        }
+        assert off[i].positions == on[i].positions == whole[i].positions
+    if cached:
+        (index_off,) = _indexes(tmp_path / "off")
+        (index_on,) = _indexes(tmp_path / "on")
+        # the remembered registry stage differs (its digest covers the rules enabled); no line else
+        lines_off = [x for x in index_off.read_bytes().split(b"\n")[1:] if not x.startswith(b"\0")]
+        lines_on = [x for x in index_on.read_bytes().split(b"\n")[1:] if not x.startswith(b"\0")]
+        assert lines_off == lines_on and b"pricing" in index_off.read_bytes()
+
+
+def test_a_result_holds_its_positions_flat_and_gives_them_back_whole(tmp_path: Path) -> None:
+    """Every file of a large check holds the positions of the registry rules' pointers: as the
+    flat pairs the index stores, turned back into the dict only to place a finding."""
+    from llmreg.results import FileResult
+    from llmreg.stage import stage_bytes
+
+    root = tmp_path / "registry"
+    files = write_registry(root, 20)
+    provider = next(p for p in files if "/providers/" in p.as_posix())
+    staged, _ = stage_bytes(provider.read_bytes())
+    assert staged.positions is not None and len(staged.positions) > 4
+    result = FileResult(str(provider), "p.yaml", "p.yaml").absorb(staged, keep_data=False)
+    assert isinstance(result._positions, tuple)
+    assert result.positions == staged.positions
+    placed = result.placed("unresolved-reference", "m", "/served_models/1/model_entity_id")
+    assert (placed.line, placed.column) == staged.positions["/served_models/1/model_entity_id"]
+    # positions that are not exactly the facts' pointers are kept as they are
+    partial = dict(list(staged.positions.items())[:-1])
+    staged.positions = partial
+    kept = FileResult(str(provider), "p.yaml", "p.yaml").absorb(staged, keep_data=False)
+    assert kept._positions is partial and kept.positions is partial

@@ -148,6 +148,19 @@ _FACT_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
 }
 
 
+# The opt-in rule that reads the catalogue fields; without it a check holds no one's.
+CATALOGUE_RULE = "catalog-disagreement"
+
+
+def without_catalogue(facts: dict[str, Any]) -> dict[str, Any]:
+    """``facts`` without the catalogue fields (most of a model's facts, read by the opt-in
+    catalog-disagreement rule alone): what a check holds of each file while that rule is off.
+    The cache still stores them whole, so enabling the rule later needs no file read again."""
+    if not any(name in facts for name in _CATALOGUE_FIELDS):
+        return facts
+    return {key: value for key, value in facts.items() if key not in _CATALOGUE_FIELDS}
+
+
 def registry_facts(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """The fields of a schema-valid document of ``kind`` that the registry rules read, in the
     document's order (small: ids and references, never headers, prompts or descriptions)."""
