@@ -9,30 +9,51 @@ header schemes, and URLs that carry a password.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from llmreg._record import Frozen
 
-_KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("an OpenAI-style API key (sk-...)", re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")),
-    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
-    ("an NVIDIA API key", re.compile(r"\bnvapi-[A-Za-z0-9_-]{20,}")),
-    ("a Groq API key", re.compile(r"\bgsk_[A-Za-z0-9]{20,}\b")),
-    ("an xAI API key", re.compile(r"\bxai-[A-Za-z0-9]{20,}\b")),
-    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b")),
-    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.")),
+# The patterns are compiled on first use (``_key_shapes``): a check whose files the text
+# prefilter rules out, or that the cache answers, never runs them, and compiling them and the
+# other patterns below at import was about 9 M instructions, 3 % of a one-file check.
+_KEY_SHAPE_SOURCES: tuple[tuple[str, str], ...] = (
+    ("an OpenAI-style API key (sk-...)", r"\bsk-[A-Za-z0-9_-]{16,}"),
+    ("an AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("a Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    ("a Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}\b"),
+    ("an NVIDIA API key", r"\bnvapi-[A-Za-z0-9_-]{20,}"),
+    ("a Groq API key", r"\bgsk_[A-Za-z0-9]{20,}\b"),
+    ("an xAI API key", r"\bxai-[A-Za-z0-9]{20,}\b"),
+    ("a GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
+    ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("a private key", r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----"),
+    ("a JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\."),
 )
+
+
+@cache
+def _key_shapes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((what, re.compile(source)) for what, source in _KEY_SHAPE_SOURCES)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_KEY_SHAPES":  # the compiled shapes, under the name they had
+        return _key_shapes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # A scheme followed by one credential-like word ('Bearer abc123...', 'Bearer <token>'), so that
 # prose such as 'Token Counter' in an ordinary header is not taken for a credential.
-_CREDENTIAL_SCHEME = re.compile(
-    r"^\s*(?:Bearer|Basic|Token|Api-Key)\s+(?:<[^<>{}]+>|[A-Za-z0-9._~+/=:-]{8,})\s*$",
-    re.IGNORECASE,
-)
+@cache
+def _credential_scheme() -> re.Pattern[str]:
+    return re.compile(
+        r"^\s*(?:Bearer|Basic|Token|Api-Key)\s+(?:<[^<>{}]+>|[A-Za-z0-9._~+/=:-]{8,})\s*$",
+        re.IGNORECASE,
+    )
+
+
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
 )
@@ -104,7 +125,7 @@ def key_shape(value: str) -> str | None:
     """What kind of secret ``value`` looks like, or None."""
     if not _PREFILTER.search(value):
         return None
-    for what, pattern in _KEY_SHAPES:
+    for what, pattern in _key_shapes():
         if pattern.search(value):
             return what
     return None
@@ -112,7 +133,7 @@ def key_shape(value: str) -> str | None:
 
 def credential_in_header(value: str) -> bool:
     """A header value such as 'Bearer abc123' (a template such as '{{ x }}' is not)."""
-    return bool(_CREDENTIAL_SCHEME.match(value))
+    return bool(_credential_scheme().match(value))
 
 
 def url_credentials(value: str) -> str | None:
@@ -142,31 +163,40 @@ def redact(text: str) -> str:
 
 
 REDACTED = "<redacted>"
-# The shapes above, widened for text: a private key with its body, up to its END line.
-_PRIVATE_KEY_BLOCK = re.compile(
-    r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z]+ )*PRIVATE KEY-----|\Z)",
-    re.DOTALL,
-)
-_URL_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
-# user:password@ in a URL, also where urlsplit gives up (a port out of range, a bad IPv6 host)
-_USERINFO_PASSWORD = re.compile(r"://[^/?#@\s]*:[^/?#@\s]*@")
-_SCHEME_VALUE = re.compile(r"\b(Bearer|Basic|Token|Api-Key)(\s+)[A-Za-z0-9._~+/=:-]{8,}", re.I)
+
+
+@cache
+def _text_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """For scrub (a run with findings), compiled on first use: a private key block (the shape
+    widened for text: with its body, up to its END line), a URL, user:password@ in a URL (also
+    where urlsplit gives up: a port out of range, a bad IPv6 host), a scheme and its value."""
+    return (
+        re.compile(
+            r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----.*?"
+            r"(?:-----END (?:[A-Z]+ )*PRIVATE KEY-----|\Z)",
+            re.DOTALL,
+        ),
+        re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+"),
+        re.compile(r"://[^/?#@\s]*:[^/?#@\s]*@"),
+        re.compile(r"\b(Bearer|Basic|Token|Api-Key)(\s+)[A-Za-z0-9._~+/=:-]{8,}", re.I),
+    )
 
 
 def _url_secret(url: str) -> bool:
-    return bool(_USERINFO_PASSWORD.search(url) or url_credentials(url))
+    return bool(_text_patterns()[2].search(url) or url_credentials(url))
 
 
 def scrub(text: str) -> str:
     """``text`` with every secret-shaped part replaced by ``<redacted>``: the one redaction that
     every message, JSON Pointer and import error goes through before it is shown or stored."""
+    private_key_block, url_token, _userinfo, scheme_value = _text_patterns()
     if _PREFILTER.search(text):
-        text = _PRIVATE_KEY_BLOCK.sub(REDACTED, text)
-        for _what, pattern in _KEY_SHAPES:
+        text = private_key_block.sub(REDACTED, text)
+        for _what, pattern in _key_shapes():
             text = pattern.sub(REDACTED, text)
     if "://" in text:
-        text = _URL_TOKEN.sub(lambda m: REDACTED if _url_secret(m.group()) else m.group(), text)
-    return _SCHEME_VALUE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+        text = url_token.sub(lambda m: REDACTED if _url_secret(m.group()) else m.group(), text)
+    return scheme_value.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
 
 
 # -- where a document holds secrets --------------------------------------------------------------

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -210,3 +213,22 @@ def test_credential_keys_agree_with_their_old_form(body: object) -> None:
     _old_credential_keys(body, ("params",), old)
     secrets._credential_keys(body, ("params",), new)
     assert list(new.items()) == list(old.items())
+
+
+def test_a_document_without_shapes_compiles_no_shape_pattern() -> None:
+    """The patterns are compiled on first use: the stage of a plain valid file, which the text
+    prefilter rules out, compiles none of them (a fresh interpreter, so nothing ran before);
+    the redaction patterns wait for a finding."""
+    code = (
+        "from llmreg import secrets\n"
+        "from llmreg.stage import stage_bytes\n"
+        "import sys; staged, _ = stage_bytes(open(sys.argv[1], 'rb').read())\n"
+        "assert not staged.findings, staged.findings\n"
+        "print(secrets._key_shapes.cache_info().currsize, "
+        "secrets._text_patterns.cache_info().currsize)\n"
+        "print(secrets.key_shape('sk-' + 'a' * 20), secrets._key_shapes.cache_info().currsize)\n"
+    )
+    valid = Path(__file__).parents[1] / "golden" / "valid" / "basic" / "default" / "models"
+    argv = [sys.executable, "-c", code, str(valid / "gpt-4o.yaml")]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["0 0", "an OpenAI-style API key (sk-...) 1"]
