@@ -229,19 +229,7 @@ class Rule(Frozen):
     )
     __slots__ = _fields
     # ``check`` is left out of equality, hashing and repr, as the dataclass's field said
-    _compare = _repr = (
-        "id",
-        "severity",
-        "summary",
-        "bad",
-        "good",
-        "scope",
-        "kinds",
-        "valid_only",
-        "details",
-        "opt_in",
-        "requires",
-    )
+    _compare = _repr = tuple(name for name in _fields if name != "check")
     id: str
     severity: Severity
     summary: str
