@@ -193,11 +193,22 @@ def _translate(error: ValidationError, yaml11: dict[str, str]) -> Iterator[Hit]:
 
 def _without_redundant_format(errors: list[ValidationError]) -> list[ValidationError]:
     """Drop a format error where the same value also misses its pattern: one finding is enough
-    ('1 June 2026' is reported once, as not matching YYYY-MM-DD)."""
+    ('1 June 2026' is reported once, as not matching YYYY-MM-DD). Keep one ``required`` error
+    per mapping and schema: jsonschema gives one per missing key, and each is translated into
+    every missing key of that mapping, so the others would repeat them."""
     patterned = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"}
-    return [
-        e for e in errors if not (e.validator == "format" and tuple(e.absolute_path) in patterned)
-    ]
+    kept = []
+    required: set[tuple[tuple[Any, ...], tuple[Any, ...]]] = set()
+    for e in errors:
+        if e.validator == "format" and tuple(e.absolute_path) in patterned:
+            continue
+        if e.validator == "required":
+            where = (tuple(e.absolute_path), tuple(e.absolute_schema_path))
+            if where in required:
+                continue
+            required.add(where)
+        kept.append(e)
+    return kept
 
 
 def _rule_text(error: ValidationError) -> str:
