@@ -22,6 +22,15 @@ config_option = click.option(
     "has one, from the working directory upward].",
 )
 
+# the commands that keep the per-file results of a registry (check, lsp)
+cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where results of unchanged files are kept [default: $LLMREG_CACHE_DIR, else the "
+    "user cache folder].",
+)
+
 
 def load_settings(config: Path | None) -> Settings:
     """The settings of ``--config``, else of the nearest pyproject.toml; exit 2 when broken."""

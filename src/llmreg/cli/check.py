@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from llmreg.cli._direct import registry_problem, run
-from llmreg.cli._settings import command_settings, registry_option
+from llmreg.cli._settings import cache_dir_option, command_settings, registry_option
 from llmreg.report import REPORTERS
 
 
@@ -23,13 +23,7 @@ from llmreg.report import REPORTERS
     default=None,
     help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where results of unchanged files are kept [default: $LLMREG_CACHE_DIR, else the "
-    "user cache folder].",
-)
+@cache_dir_option
 @click.option("--no-cache", is_flag=True, help="Parse and validate every file again.")
 @click.option(
     "--jobs",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from llmreg.cli._settings import cache_dir_option
 from llmreg.exits import EXIT_OK, EXIT_USAGE
 
 INSTALL = "pip install 'llmreg[lsp]'"
@@ -26,13 +27,7 @@ INSTALL = "pip install 'llmreg[lsp]'"
     help="A TOML file with a [tool.llmreg] table [default: the nearest pyproject.toml that "
     "has one, from each workspace folder upward].",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where results of unchanged files are kept [default: $LLMREG_CACHE_DIR, else the "
-    "user cache folder].",
-)
+@cache_dir_option
 @click.option("--no-cache", is_flag=True, help="Check every file of the registry at start.")
 @click.option(
     "--stdio",
