@@ -40,9 +40,11 @@ def check_bytes(
     limits: Limits | None = None,
     options: CheckOptions | None = None,
 ) -> FileResult:
-    """Run the per-file stage on one file's bytes and record its outcome in ``result``."""
+    """Run the per-file stage on one file's bytes and record its outcome in ``result``; a
+    registry finding the stage did not place is placed in these bytes, not in the file."""
     staged, document = stage_bytes(raw, limits, options)
     result.document = document
+    result.staged_from(raw)
     return result.absorb(staged)
 
 

@@ -109,6 +109,7 @@ class FileResult:
         "_positions",
         "_reread",
         "_stored",
+        "_text",
         "data",
         "diagnostics",
         "display",
@@ -141,6 +142,7 @@ class FileResult:
         self._pending: Pending | None = None
         self._stored: Pending | None = None  # the entry as stored, sliced when read
         self._reread = False
+        self._text: bytes | None = None  # the bytes staged, when they may not be the file's
 
     def _decode(self) -> None:
         pending, self._pending = self._pending, None
@@ -235,9 +237,15 @@ class FileResult:
     def __repr__(self) -> str:
         return f"FileResult({self.display!r}, {len(self.diagnostics)} findings)"
 
+    def staged_from(self, raw: bytes) -> None:
+        """Say that ``raw``, not the file on disk, is what was staged (an editor's unsaved
+        text, an import not yet written): a finding the stage did not place is placed in it."""
+        self._text = raw
+
     def _reread_document(self) -> Document | None:
         """The document with positions, for a finding on a pointer whose position the stage
-        did not record (the fast reader keeps none): read again once."""
+        did not record (the fast reader keeps none): parsed once more, from the bytes staged
+        when they were given, else read from the file."""
         if self.document is None and not self._reread:
             from llmreg.layout import Unreadable, read_file
             from llmreg.source import SourceError, read_text
@@ -245,7 +253,8 @@ class FileResult:
 
             self._reread = True
             try:
-                self.document = parse(read_text(read_file(self._path)))
+                raw = self._text if self._text is not None else read_file(self._path)
+                self.document = parse(read_text(raw))
             except (Unreadable, SourceError):
                 return None
         return self.document

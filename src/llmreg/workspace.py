@@ -16,7 +16,6 @@ Nothing here knows the Language Server Protocol; ``llmreg.lsp`` maps it onto thi
 from __future__ import annotations
 
 import bisect
-import contextlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,20 +50,6 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _stage_text(raw: bytes, result: FileResult, settings: Settings) -> FileResult:
-    """The per-file stage on bytes that may not be on disk; the document is kept for placing
-    the registry rules' findings (otherwise they would be placed by the file on disk)."""
-    check_bytes(raw, result, options=settings.options)
-    if result.document is None and result.data is not None:
-        from llmreg.source import SourceError, read_text
-        from llmreg.stage import parse
-
-        # the fast reader took the text, so the reference reader should too
-        with contextlib.suppress(SourceError):
-            result.document = parse(read_text(raw))
-    return result
-
-
 def _finished(result: FileResult, settings: Settings) -> list[Diagnostic]:
     """``result``'s findings with suppressions and settings applied, on a copy: the result
     itself is kept for the next run of the registry rules."""
@@ -81,8 +66,10 @@ def _finished(result: FileResult, settings: Settings) -> list[Diagnostic]:
 
 def check_alone(path: Path, text: str, settings: Settings = DEFAULT_SETTINGS) -> list[Diagnostic]:
     """A text outside any registry, checked on its own as ``llmreg check FILE`` does."""
-    result = _stage_text(
-        encode(text), FileResult(path=path, display=display_path(path), rel=None), settings
+    result = check_bytes(
+        encode(text),
+        FileResult(path=path, display=display_path(path), rel=None),
+        options=settings.options,
     )
     apply_cross_file([result], settings.enable)
     return _finished(result, settings)
@@ -164,7 +151,11 @@ class Workspace:
         Returns its name, None when the file is not one the registry takes."""
         name = self.name_of(path)
         if name is not None:
-            self._put(name, _stage_text(encode(text), self._result(name), self.settings))
+            # check_bytes keeps the text: a registry finding is placed in it, not in the file
+            self._put(
+                name,
+                check_bytes(encode(text), self._result(name), options=self.settings.options),
+            )
         return name
 
     def reread(self, path: Path) -> str | None:

@@ -50,6 +50,8 @@ EDITS = [
     MODEL.format(ref="default/gpt-4o", extra=""),  # a cycle
     # placed by the text in memory, not by the file on disk
     "\n\n" + MODEL.format(ref="other/x", extra=""),
+    # ...also where the stage records no position (a quoted key) and the finding is placed later
+    '\n\nkind: Model\nworkspace: default\nname: gpt-4o\n"base_model_id": other/x\n',
     MODEL.format(ref="other/x", extra="params:\n  key: AKIAIOSFODNN7EXAMPLE\n"),
     MODEL.format(ref="other/x", extra="flag: yes  # llmreg: ignore[schema]\n"),
     MODEL.format(ref="other/x", extra="params: {a: yes}  # llmreg: ignore[nonsense]\n"),
