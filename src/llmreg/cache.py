@@ -26,7 +26,7 @@ from pathlib import Path
 
 from llmreg.diagnostics import Diagnostic
 from llmreg.results import FileResult, Positions, Staged
-from llmreg.rules import catalogue, fact_pointers
+from llmreg.rules import catalogue, fact_pointers, flat_positions
 
 # typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
 TYPE_CHECKING = False
@@ -168,13 +168,7 @@ def registry_part(kind: str | None, model_id: str | None, facts: Any) -> list[An
 def _flat_positions(staged: Staged) -> list[int] | None:
     if staged.positions is None or staged.facts is None:
         return None
-    flat: list[int] = []
-    for pointer in fact_pointers(staged.facts):
-        where = staged.positions.get(pointer)
-        if where is None:
-            return None
-        flat.extend(where)
-    return flat
+    return flat_positions(staged.positions, staged.facts)
 
 
 # one encoder for every entry: json.dumps with options builds a new one on each call

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from llmreg._record import Record
 from llmreg.diagnostics import Diagnostic
-from llmreg.rules import fact_pointers, severity_of, without_catalogue
+from llmreg.rules import fact_pointers, flat_positions, severity_of, without_catalogue
 
 # typing is only for the type checker: importing it was 7 % of a warm check (docs/performance.md)
 TYPE_CHECKING = False
@@ -306,15 +306,9 @@ def _compact(
     (what the stage records), else as it is: a check of 50,000 files holds one per file."""
     if positions is None or facts is None:
         return positions
-    pointers = fact_pointers(facts)
-    if len(pointers) != len(positions):
+    flat = flat_positions(positions, facts)
+    if flat is None or len(flat) != 2 * len(positions):  # not exactly those pointers
         return positions
-    flat: list[int] = []
-    for pointer in pointers:
-        where = positions.get(pointer)
-        if where is None:
-            return positions
-        flat.extend(where)
     return tuple(flat)
 
 

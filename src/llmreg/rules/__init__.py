@@ -193,6 +193,20 @@ def fact_pointers(facts: dict[str, Any]) -> list[str]:
     return pointers
 
 
+def flat_positions(
+    positions: dict[str, tuple[int, int]], facts: dict[str, Any]
+) -> list[int] | None:
+    """The (line, column) of each of ``fact_pointers(facts)`` in that order, flattened, as the
+    cache stores them and a large check holds them; None when one of them is not known."""
+    flat: list[int] = []
+    for pointer in fact_pointers(facts):
+        where = positions.get(pointer)
+        if where is None:
+            return None
+        flat.extend(where)
+    return flat
+
+
 class RegistryContext(Frozen):
     """What a registry rule receives: the facts of every valid file, and the ids of every model
     file, valid or not (a reference to an invalid model is not reported as missing)."""
